@@ -1,7 +1,0 @@
-namespace Orleans.Coordination.Protocol.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Runs() => Assert.True(true);
-}
