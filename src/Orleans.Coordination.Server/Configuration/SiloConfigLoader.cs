@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Orleans.Coordination.Server.Configuration;
+
+/// <summary>Invalid configuration: the message names the key and what is wrong with it.</summary>
+public sealed class SiloConfigException(string message) : Exception(message);
+
+/// <summary>
+/// Reads silo.json and command-line overrides into <see cref="SiloOptions"/>. Every key is declared once
+/// in <see cref="Keys"/> with its type and range, so an unknown key, a wrong type or a bad value stops
+/// start-up with a message naming the key.
+/// </summary>
+public static class SiloConfigLoader
+{
+    private enum Kind
+    {
+        Int,
+        Bool,
+        String,
+        NullableString,
+        StringArray,
+    }
+
+    private sealed record Key(string Name, Kind Kind, Action<SiloOptions, object?> Set, Func<object?, string?>? Check = null);
+
+    private static readonly Key[] Keys =
+    [
+        new("serverId", Kind.Int, (o, v) => o.ServerId = (int)v!, Range(1, 255)),
+        new("clientAddress", Kind.String, (o, v) => o.ClientAddress = (string)v!, v => System.Net.IPAddress.TryParse((string)v!, out _) ? null : "must be an IP address"),
+        new("clientPort", Kind.Int, (o, v) => o.ClientPort = (int)v!, Range(0, 65535)),
+        new("dataDir", Kind.String, (o, v) => o.DataDir = (string)v!, v => ((string)v!).Length > 0 ? null : "must not be empty"),
+        new("tickTime", Kind.Int, (o, v) => o.TickTime = (int)v!, Range(1, 600_000)),
+        new("minSessionTimeout", Kind.Int, (o, v) => o.MinSessionTimeout = (int)v!, RangeOrMinusOne(1, int.MaxValue)),
+        new("maxSessionTimeout", Kind.Int, (o, v) => o.MaxSessionTimeout = (int)v!, RangeOrMinusOne(1, int.MaxValue)),
+        new("maxClientCnxns", Kind.Int, (o, v) => o.MaxClientCnxns = (int)v!, Range(0, int.MaxValue)),
+        new("juteMaxBuffer", Kind.Int, (o, v) => o.JuteMaxBuffer = (int)v!, Range(1024, 256 * 1024 * 1024)),
+        new("handshakeTimeoutMs", Kind.Int, (o, v) => o.HandshakeTimeoutMs = (int)v!, Range(1, 3_600_000)),
+        new("maxOutstandingRequests", Kind.Int, (o, v) => o.MaxOutstandingRequests = (int)v!, Range(1, 1_000_000)),
+        new("extendedTypesEnabled", Kind.Bool, (o, v) => o.ExtendedTypesEnabled = (bool)v!),
+        new("containerCheckIntervalMs", Kind.Int, (o, v) => o.ContainerCheckIntervalMs = (int)v!, Range(1, int.MaxValue)),
+        new("superDigest", Kind.NullableString, (o, v) => o.SuperDigest = (string?)v, v => v is null || ((string)v).Contains(':', StringComparison.Ordinal) ? null : "must look like super:base64hash"),
+        new("fourLetterWords", Kind.StringArray, (o, v) => o.FourLetterWords = (string[])v!, CheckWords),
+        new("reconfigEnabled", Kind.Bool, (o, v) => o.ReconfigEnabled = (bool)v!),
+    ];
+
+    /// <summary>The names of every key, for documentation and tests.</summary>
+    public static IReadOnlyList<string> KeyNames => Keys.Select(k => k.Name).ToArray();
+
+    /// <summary>
+    /// Parses <c>--config FILE</c> and <c>--key value</c> pairs. With no --config, defaults apply.
+    /// </summary>
+    public static SiloOptions Load(IReadOnlyList<string> args)
+    {
+        var options = new SiloOptions();
+        string? configPath = null;
+        var overrides = new List<(string Key, string Value)>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (!a.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new SiloConfigException($"unexpected argument '{a}': expected --config FILE or --key value");
+            }
+
+            var name = a[2..];
+            string value;
+            var eq = name.IndexOf('=');
+            if (eq >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+            else
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new SiloConfigException($"--{name} needs a value");
+                }
+
+                value = args[++i];
+            }
+
+            if (name == "config")
+            {
+                configPath = value;
+            }
+            else
+            {
+                overrides.Add((name, value));
+            }
+        }
+
+        if (configPath is not null)
+        {
+            ApplyJson(options, configPath);
+        }
+
+        foreach (var (name, value) in overrides)
+        {
+            var key = Find(name) ?? throw new SiloConfigException($"unknown setting '{name}' on the command line; known settings: {string.Join(", ", KeyNames)}");
+            Assign(options, key, ParseText(key, value));
+        }
+
+        Validate(options);
+        return options;
+    }
+
+    private static void ApplyJson(SiloOptions options, string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new SiloConfigException($"configuration file '{path}' not found");
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new SiloConfigException($"{path}: not valid JSON: {e.Message}");
+        }
+
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new SiloConfigException($"{path}: the top level must be a JSON object");
+            }
+
+            foreach (var prop in doc.RootElement.EnumerateObject())
+            {
+                var key = Find(prop.Name) ?? throw new SiloConfigException($"{path}: unknown key '{prop.Name}'; known keys: {string.Join(", ", KeyNames)}");
+                Assign(options, key, ParseJson(key, prop.Value, path));
+            }
+        }
+    }
+
+    private static Key? Find(string name) => Keys.FirstOrDefault(k => k.Name == name);
+
+    private static void Assign(SiloOptions options, Key key, object? value)
+    {
+        if (key.Check?.Invoke(value) is { } problem)
+        {
+            throw new SiloConfigException($"setting '{key.Name}': {problem} (got {Describe(value)})");
+        }
+
+        key.Set(options, value);
+    }
+
+    private static object? ParseJson(Key key, JsonElement v, string file)
+    {
+        string Wrong(string expected) => $"{file}: key '{key.Name}' must be {expected}, got {v.ValueKind.ToString().ToLowerInvariant()} {v.GetRawText()}";
+        switch (key.Kind)
+        {
+            case Kind.Int:
+                if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var i))
+                {
+                    throw new SiloConfigException(Wrong("an integer"));
+                }
+
+                return i;
+            case Kind.Bool:
+                if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    throw new SiloConfigException(Wrong("true or false"));
+                }
+
+                return v.GetBoolean();
+            case Kind.String:
+                if (v.ValueKind != JsonValueKind.String)
+                {
+                    throw new SiloConfigException(Wrong("a string"));
+                }
+
+                return v.GetString();
+            case Kind.NullableString:
+                if (v.ValueKind == JsonValueKind.Null)
+                {
+                    return null;
+                }
+
+                if (v.ValueKind != JsonValueKind.String)
+                {
+                    throw new SiloConfigException(Wrong("a string or null"));
+                }
+
+                return v.GetString();
+            default:
+                if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                {
+                    throw new SiloConfigException(Wrong("an array of strings"));
+                }
+
+                return v.EnumerateArray().Select(e => e.GetString()!).ToArray();
+        }
+    }
+
+    private static object? ParseText(Key key, string text)
+    {
+        switch (key.Kind)
+        {
+            case Kind.Int:
+                return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+                    ? i
+                    : throw new SiloConfigException($"--{key.Name}: '{text}' is not an integer");
+            case Kind.Bool:
+                return bool.TryParse(text, out var b) ? b : throw new SiloConfigException($"--{key.Name}: '{text}' is not true or false");
+            case Kind.String:
+                return text;
+            case Kind.NullableString:
+                return text.Length == 0 ? null : text;
+            default:
+                return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+    }
+
+    private static void Validate(SiloOptions o)
+    {
+        if (o.EffectiveMinSessionTimeout > o.EffectiveMaxSessionTimeout)
+        {
+            throw new SiloConfigException($"setting 'minSessionTimeout' ({o.EffectiveMinSessionTimeout}) must not exceed 'maxSessionTimeout' ({o.EffectiveMaxSessionTimeout})");
+        }
+    }
+
+    private static Func<object?, string?> Range(int min, int max) =>
+        v => (int)v! >= min && (int)v! <= max ? null : $"must be between {min} and {max}";
+
+    private static Func<object?, string?> RangeOrMinusOne(int min, int max) =>
+        v => (int)v! == -1 || ((int)v! >= min && (int)v! <= max) ? null : $"must be -1 (default) or between {min} and {max}";
+
+    private static string? CheckWords(object? v)
+    {
+        foreach (var w in (string[])v!)
+        {
+            if (w != "*" && !Protocol.Framing.FourLetterWord.All.Contains(w))
+            {
+                return $"'{w}' is not a four-letter word this silo knows ({string.Join(", ", Protocol.Framing.FourLetterWord.All)}, or *)";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Describe(object? v) => v switch
+    {
+        null => "null",
+        string[] a => "[" + string.Join(", ", a) + "]",
+        _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "?",
+    };
+}

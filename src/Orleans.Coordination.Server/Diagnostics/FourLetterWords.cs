@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Text;
+using Orleans.Coordination.Server.Processing;
+
+namespace Orleans.Coordination.Server.Diagnostics;
+
+/// <summary>Four-letter-word answers, in the text formats ZooKeeper's tools and scripts parse. Apply thread only.</summary>
+public static class FourLetterWords
+{
+    /// <summary>What this silo reports as its ZooKeeper-compatible version.</summary>
+    public const string Version = "3.9.4-orleans-coordination";
+
+    private static readonly string BuildDate = "2026-11-22 00:00 UTC";
+
+    public static bool IsEnabled(IReadOnlyList<string> whitelist, string word) =>
+        whitelist.Contains("*") || whitelist.Contains(word);
+
+    public static string Answer(SiloCore core, string word)
+    {
+        if (!IsEnabled(core.Options.FourLetterWords, word))
+        {
+            return $"{word} is not executed because it is not in the whitelist.\n";
+        }
+
+        if (!core.IsServing && word is not ("ruok" or "isro" or "conf" or "envi"))
+        {
+            return "This ZooKeeper instance is not currently serving requests\n";
+        }
+
+        return word switch
+        {
+            "ruok" => "imok",
+            "isro" => "rw",
+            "srvr" => Srvr(core, withClients: false),
+            "stat" => Srvr(core, withClients: true),
+            "conf" => Conf(core),
+            "cons" => Cons(core),
+            "envi" => Envi(core),
+            "mntr" => Mntr(core),
+            "wchs" => Wchs(core),
+            "wchc" => Wchc(core),
+            "wchp" => Wchp(core),
+            "dump" => Dump(core),
+            "crst" => ResetConnections(core),
+            "srst" => ResetServer(core),
+            "gtmk" or "stmk" => "0\n",
+            "dirs" => Dirs(core),
+            "hash" => $"Digest in Data Tree:\n{core.Tree.LastZxid:x}: {core.Tree.Digest}\n",
+            _ => $"{word} is not executed because it is not in the whitelist.\n",
+        };
+    }
+
+    private static string Srvr(SiloCore core, bool withClients)
+    {
+        var s = core.Stats;
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"Zookeeper version: {Version}, built on {BuildDate}\n");
+        if (withClients)
+        {
+            sb.Append("Clients:\n");
+            foreach (var c in core.Connections)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" /{c.RemoteEndPoint}[1](queued={c.Pending.Count},recved={c.Stats.Received},sent={c.Stats.Sent})\n");
+            }
+
+            sb.Append('\n');
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"Latency min/avg/max: {s.MinLatency}/{s.AvgLatency:0.####}/{s.MaxLatency}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Received: {s.Received}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Sent: {s.Sent}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Connections: {core.Connections.Count}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Outstanding: {core.Connections.Sum(c => c.Pending.Count)}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Zxid: 0x{core.Tree.LastZxid:x}\n");
+        sb.Append("Mode: standalone\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Node count: {core.Tree.NodeCount}\n");
+        return sb.ToString();
+    }
+
+    private static string Conf(SiloCore core)
+    {
+        var o = core.Options;
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"clientPort={o.ClientPort}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"clientPortAddress={o.ClientAddress}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"dataDir={Path.GetFullPath(o.DataDir)}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"dataLogDir={Path.GetFullPath(o.DataDir)}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"tickTime={o.TickTime}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"maxClientCnxns={o.MaxClientCnxns}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"minSessionTimeout={o.EffectiveMinSessionTimeout}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"maxSessionTimeout={o.EffectiveMaxSessionTimeout}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"clientPortListenBacklog=-1\n");
+        sb.Append(CultureInfo.InvariantCulture, $"serverId={o.ServerId}\n");
+        return sb.ToString();
+    }
+
+    private static string Cons(SiloCore core)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in core.Connections)
+        {
+            var st = c.Stats;
+            sb.Append(CultureInfo.InvariantCulture,
+                $" /{c.RemoteEndPoint}[1](queued={c.Pending.Count},recved={st.Received},sent={st.Sent},sid=0x{c.SessionId:x},lop={st.LastOp},est={c.Established.ToUnixTimeMilliseconds()},to={c.SessionTimeout},lcxid=0x{st.LastCxid:x},lzxid=0x{st.LastZxid:x},lresp={st.LastResponseTime},llat={st.LastLatency},minlat={st.MinLatency},avglat={st.AvgLatency},maxlat={st.MaxLatency})\n");
+        }
+
+        sb.Append('\n');
+        return sb.ToString();
+    }
+
+    private static string Envi(SiloCore core)
+    {
+        var sb = new StringBuilder("Environment:\n");
+        sb.Append(CultureInfo.InvariantCulture, $"zookeeper.version={Version}, built on {BuildDate}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"host.name={Environment.MachineName}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"dotnet.version={Environment.Version}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"os.name={System.Runtime.InteropServices.RuntimeInformation.OSDescription}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"os.arch={System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"processor.count={Environment.ProcessorCount}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"user.dir={Environment.CurrentDirectory}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"process.id={Environment.ProcessId}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"server.id={core.Options.ServerId}\n");
+        return sb.ToString();
+    }
+
+    private static string Mntr(SiloCore core)
+    {
+        var s = core.Stats;
+        var t = core.Tree;
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var lines = new (string Key, object Value)[]
+        {
+            ("zk_version", $"{Version}, built on {BuildDate}"),
+            ("zk_server_state", "standalone"),
+            ("zk_avg_latency", s.AvgLatency.ToString("0.####", CultureInfo.InvariantCulture)),
+            ("zk_max_latency", s.MaxLatency),
+            ("zk_min_latency", s.MinLatency),
+            ("zk_packets_received", s.Received),
+            ("zk_packets_sent", s.Sent),
+            ("zk_num_alive_connections", core.Connections.Count),
+            ("zk_outstanding_requests", core.Connections.Sum(c => c.Pending.Count)),
+            ("zk_znode_count", t.NodeCount),
+            ("zk_watch_count", t.Watches.Count),
+            ("zk_ephemerals_count", t.EphemeralCount),
+            ("zk_approximate_data_size", t.Nodes.Sum(n => (long)(n.Value.Data?.Length ?? 0) + n.Key.Length)),
+            ("zk_open_file_descriptor_count", process.HandleCount),
+            ("zk_global_sessions", t.Sessions.Count),
+            ("zk_local_sessions", 0),
+            ("zk_last_zxid", $"0x{t.LastZxid:x}"),
+            ("zk_committed_txns", s.Committed),
+            ("zk_expired_sessions", s.ExpiredSessions),
+            ("zk_digest", t.Digest),
+            ("zk_uptime", (long)(DateTime.Now - process.StartTime).TotalMilliseconds),
+        };
+        var sb = new StringBuilder();
+        foreach (var (k, v) in lines)
+        {
+            sb.Append(k).Append('\t').Append(Convert.ToString(v, CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Wchs(SiloCore core)
+    {
+        var w = core.Tree.Watches;
+        return $"{w.WatcherCount} connections watching {w.PathCount} paths\nTotal watches:{w.Count}\n";
+    }
+
+    private static string Wchc(SiloCore core)
+    {
+        var sb = new StringBuilder();
+        foreach (var g in core.Tree.Watches.Entries().GroupBy(e => e.SessionId).OrderBy(g => g.Key))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"0x{g.Key:x}\n");
+            foreach (var (_, path) in g.OrderBy(e => e.Path, StringComparer.Ordinal))
+            {
+                sb.Append('\t').Append(path).Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Wchp(SiloCore core)
+    {
+        var sb = new StringBuilder();
+        foreach (var g in core.Tree.Watches.Entries().GroupBy(e => e.Path).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            sb.Append(g.Key).Append('\n');
+            foreach (var (sid, _) in g.OrderBy(e => e.SessionId))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\t0x{sid:x}\n");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Dump(SiloCore core)
+    {
+        var sb = new StringBuilder("SessionTracker dump:\n");
+        var sessions = core.SessionDeadlines.ToList();
+        sb.Append(CultureInfo.InvariantCulture, $"Global Sessions({sessions.Count}):\n");
+        foreach (var (id, timeout, _) in sessions.OrderBy(s => s.SessionId))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"0x{id:x}\t{timeout}ms\n");
+        }
+
+        var eph = core.Tree.AllEphemerals.ToList();
+        sb.Append("ephemeral nodes dump:\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Sessions with Ephemerals ({eph.Count}):\n");
+        foreach (var (sid, paths) in eph.OrderBy(e => e.Key))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"0x{sid:x}:\n");
+            foreach (var p in paths.OrderBy(p => p, StringComparer.Ordinal))
+            {
+                sb.Append('\t').Append(p).Append('\n');
+            }
+        }
+
+        sb.Append("Connections dump:\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Connections Sets ({core.Connections.Count}):\n");
+        foreach (var c in core.Connections)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"0x{c.SessionId:x}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string ResetConnections(SiloCore core)
+    {
+        foreach (var c in core.Connections)
+        {
+            c.Stats.Reset();
+        }
+
+        return "Connection stats reset.\n";
+    }
+
+    private static string ResetServer(SiloCore core)
+    {
+        core.Stats.Reset();
+        return "Server stats reset.\n";
+    }
+
+    private static string Dirs(SiloCore core)
+    {
+        var dir = new DirectoryInfo(core.Options.DataDir);
+        var size = dir.Exists ? dir.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+        return $"datadir_size: {size}\nlogdir_size: {size}\n";
+    }
+}

@@ -1,0 +1,234 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Orleans.Coordination.DataTree.Prep;
+using Orleans.Coordination.Protocol.Txn;
+using Orleans.Coordination.Server.Configuration;
+using Orleans.Coordination.Server.Diagnostics;
+using Orleans.Coordination.Server.Network;
+using Orleans.Coordination.Server.Sessions;
+using Tree = Orleans.Coordination.DataTree.Tree.DataTree;
+
+namespace Orleans.Coordination.Server.Processing;
+
+/// <summary>
+/// The silo's single apply loop: every request, handshake, durability notice and tick is a
+/// <see cref="WorkItem"/> processed here in order, so the tree, the prep state, sessions and watch tables
+/// need no locks. Writes flow Prep (validate, build txn) → stamp zxid → sink (durable) → apply in zxid
+/// order → watch events → replies in each connection's request order.
+/// </summary>
+public sealed partial class SiloCore : IAsyncDisposable
+{
+    private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ILogger _logger;
+    private readonly Preparer _preparer;
+    private readonly SessionTracker _sessions;
+    private readonly Queue<(Transaction Txn, PendingRequest? Pending)> _proposals = new();
+    private readonly Dictionary<long, ClientConnection> _connectionsBySession = [];
+    private readonly HashSet<ClientConnection> _connections = [];
+    private readonly Dictionary<string, int> _connectionsByAddress = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private ITxnSink _sink;
+    private Task? _loop;
+    private Task? _ticker;
+    private long _lastStampedZxid;
+    private long _durableZxid;
+    private long _nextSessionId;
+    private long _nextContainerCheck;
+
+    public SiloCore(SiloOptions options, ILogger logger)
+    {
+        Options = options;
+        _logger = logger;
+        Tree = new Tree();
+        _preparer = new Preparer(Tree, new PrepOptions(options.ExtendedTypesEnabled));
+        _sessions = new SessionTracker(options.TickTime);
+        _sink = new InMemoryTxnSink(z => Post(new DurableWork(z)));
+        Epoch = 1;
+        _lastStampedZxid = Epoch << 32;
+        _nextSessionId = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 24) >>> 8) | ((long)options.ServerId << 56);
+        Stats = new ServerStats();
+    }
+
+    public SiloOptions Options { get; }
+
+    /// <summary>The replicated state. Read it only on the apply thread (see <see cref="InvokeAsync{T}"/>).</summary>
+    public Tree Tree { get; }
+
+    public ServerStats Stats { get; }
+
+    public long Epoch { get; private set; }
+
+    /// <summary>Whether the silo is serving clients.</summary>
+    public bool IsServing { get; private set; }
+
+    public void Post(WorkItem item) => _work.Writer.TryWrite(item);
+
+    /// <summary>Runs <paramref name="func"/> on the apply thread and returns its result.</summary>
+    public Task<T> InvokeAsync<T>(Func<T> func)
+    {
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new ActionWork(() =>
+        {
+            try
+            {
+                tcs.SetResult(func());
+            }
+            catch (Exception e)
+            {
+                tcs.SetException(e);
+            }
+        }));
+        return tcs.Task;
+    }
+
+    public void Start()
+    {
+        IsServing = true;
+        _nextContainerCheck = Environment.TickCount64 + Options.ContainerCheckIntervalMs;
+        _loop = Task.Factory.StartNew(LoopAsync, TaskCreationOptions.LongRunning).Unwrap();
+        _ticker = TickAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        IsServing = false;
+        _stop.Cancel();
+        _work.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        if (_ticker is not null)
+        {
+            try
+            {
+                await _ticker.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await _sink.DisposeAsync();
+    }
+
+    private async Task LoopAsync()
+    {
+        var reader = _work.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+            {
+                try
+                {
+                    Process(item);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "Apply loop failed on {Item}", item.GetType().Name);
+                    if (item is RequestWork rw)
+                    {
+                        rw.Connection.Abort();
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task TickAsync()
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(Options.TickTime / 4, 5, 500));
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        {
+            Post(TickWork.Instance);
+        }
+    }
+
+    private void Process(WorkItem item)
+    {
+        switch (item)
+        {
+            case RequestWork r:
+                ProcessRequest(r);
+                break;
+            case DurableWork d:
+                ProcessDurable(d.Zxid);
+                break;
+            case ConnectWork c:
+                ProcessConnect(c);
+                break;
+            case ConnectionClosedWork c:
+                ProcessConnectionClosed(c.Connection);
+                break;
+            case TickWork:
+                ProcessTick();
+                break;
+            case FourLetterWork f:
+                f.Result.TrySetResult(FourLetterWords.Answer(this, f.Word));
+                break;
+            case ActionWork a:
+                a.Action();
+                break;
+        }
+    }
+
+    /// <summary>Stamps the next zxid on a prepared body and hands it to the sink.</summary>
+    private Transaction Stamp(long sessionId, int cxid, TxnBody body, PendingRequest? pending)
+    {
+        var zxid = ++_lastStampedZxid;
+        var txn = new Transaction(new TxnHeader(sessionId, cxid, zxid, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), body.Type), body);
+        if (pending is not null)
+        {
+            pending.TxnZxid = zxid;
+            pending.WaitZxid = zxid;
+        }
+
+        _proposals.Enqueue((txn, pending));
+        _sink.Append(txn);
+        return txn;
+    }
+
+    /// <summary>Applies every proposal now durable, in zxid order, then answers whoever can be answered.</summary>
+    private void ProcessDurable(long zxid)
+    {
+        if (zxid <= _durableZxid)
+        {
+            return;
+        }
+
+        _durableZxid = zxid;
+        HashSet<ClientConnection>? touched = null;
+        while (_proposals.Count > 0 && _proposals.Peek().Txn.Zxid <= zxid)
+        {
+            var (txn, pending) = _proposals.Dequeue();
+            var results = Tree.Apply(txn);
+            _preparer.Applied(txn.Zxid);
+            Stats.CountCommitted();
+            AfterApply(txn);
+            if (pending is not null)
+            {
+                pending.Results = results;
+                (touched ??= []).Add(pending.Connection);
+            }
+        }
+
+        if (touched is not null)
+        {
+            foreach (var c in touched)
+            {
+                Drain(c);
+            }
+        }
+
+        // Connections with only reads or syncs queued behind others' writes are drained too.
+        foreach (var c in _connections)
+        {
+            if (c.Pending.Count > 0 && (touched is null || !touched.Contains(c)))
+            {
+                Drain(c);
+            }
+        }
+    }
+}
