@@ -203,14 +203,15 @@ public sealed partial class FileTxnLog : ITxnLog
         Task task;
         lock (_sync)
         {
-            if (_failure is not null)
-            {
-                return ValueTask.FromException(_failure);
-            }
-
+            // Durable before the failure stays durable; nothing after it ever becomes so.
             if (zxid <= _durableZxid)
             {
                 return ValueTask.CompletedTask;
+            }
+
+            if (_failure is not null)
+            {
+                return ValueTask.FromException(_failure);
             }
 
             if (zxid > _lastZxid)
