@@ -193,7 +193,15 @@ public sealed partial class FileTxnLog : ITxnLog
     /// <inheritdoc />
     public ValueTask AppendAsync(long zxid, ReadOnlyMemory<byte> payload)
     {
-        Append(zxid, payload.Span);
+        try
+        {
+            Append(zxid, payload.Span);
+        }
+        catch (StorageFailedException ex)
+        {
+            return ValueTask.FromException(ex); // a failed log completes appends with the failure, it does not throw
+        }
+
         return WaitForDurableAsync(zxid);
     }
 

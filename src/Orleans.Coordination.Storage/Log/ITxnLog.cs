@@ -50,7 +50,8 @@ public interface ITxnLog : IDisposable
     /// <summary>
     /// <see cref="Append"/> and then <see cref="WaitForDurableAsync"/>: completes when the record
     /// is on disk, or faults with <see cref="StorageFailedException"/>. Records appended in the same
-    /// round share one completion, so there is no allocation per record.
+    /// round share one completion, so there is no allocation per record. On a failed log the
+    /// returned task is faulted (it does not throw); invalid arguments still throw.
     /// </summary>
     ValueTask AppendAsync(long zxid, ReadOnlyMemory<byte> payload);
 

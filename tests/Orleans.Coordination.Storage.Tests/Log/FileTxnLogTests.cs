@@ -421,7 +421,8 @@ public sealed class FileTxnLogTests : IDisposable
         await Assert.ThrowsAsync<StorageFailedException>(() => log.WaitForDurableAsync(Zxid(8)).AsTask());
         await log.WaitForDurableAsync(Zxid(5)); // what was durable before stays durable
         Assert.Equal(Zxid(5), log.DurableZxid);
-        Assert.Empty(acknowledged);
+        // (The round that made zxid 5 durable may report it after the subscription.)
+        Assert.DoesNotContain(acknowledged, z => z > Zxid(5));
     }
 
     [Fact]
