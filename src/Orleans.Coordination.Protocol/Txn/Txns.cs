@@ -172,6 +172,12 @@ public sealed record MultiTxn(IReadOnlyList<TxnBody> Ops) : TxnBody
         for (var i = 0; i < count; i++)
         {
             var type = (TxnType)reader.ReadInt();
+            if (type == TxnType.Multi)
+            {
+                // Multi ops are never nested; refusing here also bounds decoding recursion.
+                throw new JuteException("a multi txn cannot contain another multi");
+            }
+
             ops.Add(TxnBody.Read(type, ref reader));
         }
 

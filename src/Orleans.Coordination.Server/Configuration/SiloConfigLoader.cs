@@ -42,6 +42,13 @@ public static class SiloConfigLoader
         new("superDigest", Kind.NullableString, (o, v) => o.SuperDigest = (string?)v, v => v is null || ((string)v).Contains(':', StringComparison.Ordinal) ? null : "must look like super:base64hash"),
         new("fourLetterWords", Kind.StringArray, (o, v) => o.FourLetterWords = (string[])v!, CheckWords),
         new("reconfigEnabled", Kind.Bool, (o, v) => o.ReconfigEnabled = (bool)v!),
+        new("forceSync", Kind.Bool, (o, v) => o.ForceSync = (bool)v!),
+        new("snapCount", Kind.Int, (o, v) => o.SnapCount = (int)v!, Range(2, int.MaxValue)),
+        new("snapRetainCount", Kind.Int, (o, v) => o.SnapRetainCount = (int)v!, Range(1, 1000)),
+        new("snapshotStore.provider", Kind.String, (o, v) => o.SnapshotStoreProvider = (string)v!, v => (string)v! is "sqlite" or "postgresql" ? null : "must be \"sqlite\" or \"postgresql\""),
+        new("snapshotStore.connectionString", Kind.NullableString, (o, v) => o.SnapshotStoreConnectionString = (string?)v),
+        new("snapshotStore.schema", Kind.String, (o, v) => o.SnapshotStoreSchema = (string)v!, v => System.Text.RegularExpressions.Regex.IsMatch((string)v!, "^[a-z_][a-z0-9_]*$") ? null : "must be lower-case letters, digits and _"),
+        new("repairLog", Kind.Bool, (o, v) => o.RepairLog = (bool)v!),
     ];
 
     /// <summary>The names of every key, for documentation and tests.</summary>
@@ -130,11 +137,29 @@ public static class SiloConfigLoader
                 throw new SiloConfigException($"{path}: the top level must be a JSON object");
             }
 
-            foreach (var prop in doc.RootElement.EnumerateObject())
+            ApplyObject(options, doc.RootElement, "", path);
+        }
+    }
+
+    /// <summary>Nested objects map to dotted keys: {"snapshotStore": {"provider": ...}} is snapshotStore.provider.</summary>
+    private static void ApplyObject(SiloOptions options, JsonElement obj, string prefix, string file)
+    {
+        foreach (var prop in obj.EnumerateObject())
+        {
+            var name = prefix + prop.Name;
+            var key = Find(name);
+            if (key is null && prop.Value.ValueKind == JsonValueKind.Object && Keys.Any(k => k.Name.StartsWith(name + ".", StringComparison.Ordinal)))
             {
-                var key = Find(prop.Name) ?? throw new SiloConfigException($"{path}: unknown key '{prop.Name}'; known keys: {string.Join(", ", KeyNames)}");
-                Assign(options, key, ParseJson(key, prop.Value, path));
+                ApplyObject(options, prop.Value, name + ".", file);
+                continue;
             }
+
+            if (key is null)
+            {
+                throw new SiloConfigException($"{file}: unknown key '{name}'; known keys: {string.Join(", ", KeyNames)}");
+            }
+
+            Assign(options, key, ParseJson(key, prop.Value, file));
         }
     }
 
@@ -219,6 +244,11 @@ public static class SiloConfigLoader
 
     private static void Validate(SiloOptions o)
     {
+        if (o.SnapshotStoreProvider == "postgresql" && string.IsNullOrWhiteSpace(o.SnapshotStoreConnectionString))
+        {
+            throw new SiloConfigException("setting 'snapshotStore.connectionString' is required when 'snapshotStore.provider' is postgresql");
+        }
+
         if (o.EffectiveMinSessionTimeout > o.EffectiveMaxSessionTimeout)
         {
             throw new SiloConfigException($"setting 'minSessionTimeout' ({o.EffectiveMinSessionTimeout}) must not exceed 'maxSessionTimeout' ({o.EffectiveMaxSessionTimeout})");

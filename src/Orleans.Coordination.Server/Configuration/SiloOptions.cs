@@ -53,6 +53,27 @@ public sealed class SiloOptions
     /// <summary>Whether reconfig is enabled (reconfigEnabled). Standalone silos answer UNIMPLEMENTED when it is.</summary>
     public bool ReconfigEnabled { get; set; }
 
+    /// <summary>fsync the transaction log before acknowledging. UNSAFE when false: a power loss or kernel crash loses acknowledged writes.</summary>
+    public bool ForceSync { get; set; } = true;
+
+    /// <summary>Txns between snapshots (each silo randomises it between half and the full value, as ZooKeeper does).</summary>
+    public int SnapCount { get; set; } = 100_000;
+
+    /// <summary>Snapshots kept; older ones, and the log segments only they needed, are purged.</summary>
+    public int SnapRetainCount { get; set; } = 3;
+
+    /// <summary>Snapshot store provider: "sqlite" (a file in dataDir) or "postgresql".</summary>
+    public string SnapshotStoreProvider { get; set; } = "sqlite";
+
+    /// <summary>Npgsql connection string when the provider is postgresql.</summary>
+    public string? SnapshotStoreConnectionString { get; set; }
+
+    /// <summary>PostgreSQL schema holding the snapshot tables.</summary>
+    public string SnapshotStoreSchema { get; set; } = "coordination";
+
+    /// <summary>Truncate the transaction log at damage found before its tail instead of refusing to start (loses what follows the damage).</summary>
+    public bool RepairLog { get; set; }
+
     public int EffectiveMinSessionTimeout => MinSessionTimeout > 0 ? MinSessionTimeout : 2 * TickTime;
 
     public int EffectiveMaxSessionTimeout => MaxSessionTimeout > 0 ? MaxSessionTimeout : 20 * TickTime;

@@ -15,8 +15,9 @@ public sealed partial class SiloCore
     private void ProcessRequest(RequestWork work)
     {
         var conn = work.Connection;
-        if (conn.IsClosed)
+        if (conn.IsClosed || !IsServing)
         {
+            conn.Abort();
             conn.RequestDone();
             return;
         }

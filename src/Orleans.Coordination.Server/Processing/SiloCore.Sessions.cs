@@ -36,6 +36,12 @@ public sealed partial class SiloCore
         var conn = work.Connection;
         var req = work.Request;
         _connections.Add(conn);
+        if (!IsServing)
+        {
+            conn.Abort();
+            return;
+        }
+
         conn.LegacyConnect = !req.HasReadOnlyField;
 
         // The lastZxid rule: a client that has seen more than this silo has applied must go elsewhere.

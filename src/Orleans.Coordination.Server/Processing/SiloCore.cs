@@ -5,6 +5,7 @@ using Orleans.Coordination.Protocol.Txn;
 using Orleans.Coordination.Server.Configuration;
 using Orleans.Coordination.Server.Diagnostics;
 using Orleans.Coordination.Server.Network;
+using Orleans.Coordination.Server.Persistence;
 using Orleans.Coordination.Server.Sessions;
 using Tree = Orleans.Coordination.DataTree.Tree.DataTree;
 
@@ -27,7 +28,11 @@ public sealed partial class SiloCore : IAsyncDisposable
     private readonly HashSet<ClientConnection> _connections = [];
     private readonly Dictionary<string, int> _connectionsByAddress = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
+    private readonly SiloStorage? _storage;
     private ITxnSink _sink;
+    private long _txnsSinceSnapshot;
+    private long _snapshotThreshold;
+    private Task? _snapshotTask;
     private Task? _loop;
     private Task? _ticker;
     private long _lastStampedZxid;
@@ -35,16 +40,21 @@ public sealed partial class SiloCore : IAsyncDisposable
     private long _nextSessionId;
     private long _nextContainerCheck;
 
-    public SiloCore(SiloOptions options, ILogger logger)
+    public SiloCore(SiloOptions options, ILogger logger, SiloStorage? storage = null)
     {
         Options = options;
         _logger = logger;
-        Tree = new Tree();
+        _storage = storage;
+        Tree = storage?.Tree ?? new Tree();
         _preparer = new Preparer(Tree, new PrepOptions(options.ExtendedTypesEnabled));
         _sessions = new SessionTracker(options.TickTime);
-        _sink = new InMemoryTxnSink(z => Post(new DurableWork(z)));
-        Epoch = 1;
+        _sink = storage is null
+            ? new InMemoryTxnSink(z => Post(new DurableWork(z)))
+            : new LogTxnSink(storage.Log, z => Post(new DurableWork(z)), e => Post(new ActionWork(() => FailStorage(e))));
+        Epoch = storage?.Epoch ?? 1;
         _lastStampedZxid = Epoch << 32;
+        _durableZxid = Tree.LastZxid;
+        _snapshotThreshold = NextSnapshotThreshold();
         _nextSessionId = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 24) >>> 8) | ((long)options.ServerId << 56);
         Stats = new ServerStats();
     }
@@ -83,6 +93,13 @@ public sealed partial class SiloCore : IAsyncDisposable
 
     public void Start()
     {
+        // Sessions recovered from disk get a full timeout to reconnect.
+        var now = Environment.TickCount64;
+        foreach (var s in Tree.Sessions.Values)
+        {
+            _sessions.Add(s.SessionId, s.TimeOut, now);
+        }
+
         IsServing = true;
         _nextContainerCheck = Environment.TickCount64 + Options.ContainerCheckIntervalMs;
         _loop = Task.Factory.StartNew(LoopAsync, TaskCreationOptions.LongRunning).Unwrap();
@@ -107,6 +124,18 @@ public sealed partial class SiloCore : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
+            }
+        }
+
+        if (_snapshotTask is not null)
+        {
+            try
+            {
+                await _snapshotTask.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning("Snapshot in progress at shutdown failed: {Reason}", e.Message);
             }
         }
 
@@ -206,6 +235,7 @@ public sealed partial class SiloCore : IAsyncDisposable
             var results = Tree.Apply(txn);
             _preparer.Applied(txn.Zxid);
             Stats.CountCommitted();
+            _txnsSinceSnapshot++;
             AfterApply(txn);
             if (pending is not null)
             {
@@ -220,6 +250,11 @@ public sealed partial class SiloCore : IAsyncDisposable
             {
                 Drain(c);
             }
+        }
+
+        if (_txnsSinceSnapshot >= _snapshotThreshold)
+        {
+            StartSnapshot();
         }
 
         // Connections with only reads or syncs queued behind others' writes are drained too.

@@ -131,7 +131,7 @@ internal static class RecordCatalog
         yield return new CreateSessionTxn(30000, Samples.Passwd);
         yield return new CloseSessionTxn();
         yield return new ErrorTxn(ErrorCode.BadVersion);
-        yield return new MultiTxn([new DeleteTxn("/x"), new MultiTxn([new CheckTxn("/y", 1), new ErrorTxn(ErrorCode.Ok)]), new CloseSessionTxn()]);
+        yield return new MultiTxn([new DeleteTxn("/x"), new CloseSessionTxn()]);
     }
 
     private static RecordKind Kind<T>(params T[] samples)

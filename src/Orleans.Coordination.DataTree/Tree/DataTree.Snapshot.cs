@@ -1,0 +1,271 @@
+using System.Buffers.Binary;
+using Orleans.Coordination.DataTree.Paths;
+using Orleans.Coordination.Protocol;
+using Orleans.Coordination.Protocol.Jute;
+using Orleans.Coordination.Protocol.Records;
+
+namespace Orleans.Coordination.DataTree.Tree;
+
+/// <summary>Raised when snapshot content cannot be loaded; the message says where.</summary>
+public sealed class SnapshotFormatException(string message) : Exception(message);
+
+/// <summary>
+/// A consistent image of the tree at one zxid, captured on the apply thread by copying references
+/// (data arrays are never mutated in place, so sharing them is safe) and written out later on any
+/// thread while the apply loop goes on.
+/// </summary>
+public sealed class TreeImage
+{
+    /// <summary>Format of the raw snapshot content: "OCSNAP" + version.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly byte[] Magic = "OCSNAP01"u8.ToArray();
+
+    internal TreeImage(long lastZxid, ulong digest, NodeImage[] nodes, SessionEntry[] sessions)
+    {
+        LastZxid = lastZxid;
+        Digest = digest;
+        Nodes = nodes;
+        Sessions = sessions;
+    }
+
+    public long LastZxid { get; }
+
+    public ulong Digest { get; }
+
+    public int NodeCount => Nodes.Length;
+
+    internal NodeImage[] Nodes { get; }
+
+    internal SessionEntry[] Sessions { get; }
+
+    internal readonly record struct NodeImage(
+        string Path, byte[]? Data, IReadOnlyList<Acl> Acl, long Czxid, long Mzxid, long Pzxid, long Ctime, long Mtime,
+        int Version, int Cversion, int Aversion, long EphemeralOwner);
+
+    /// <summary>
+    /// Writes the image: magic, header, then one length-prefixed record per node (parents before
+    /// children), the sessions, and the digest again as a trailer.
+    /// </summary>
+    public void WriteTo(Stream stream)
+    {
+        using var w = new JuteWriter(1 << 16);
+        w.WriteRaw(Magic);
+        w.WriteLong(LastZxid);
+        w.WriteLong(Nodes.Length);
+        w.WriteLong(unchecked((long)Digest));
+        foreach (var n in Nodes)
+        {
+            var f = w.BeginFrame();
+            w.WriteString(n.Path);
+            w.WriteBuffer(n.Data);
+            Acl.WriteList(w, n.Acl);
+            w.WriteLong(n.Czxid);
+            w.WriteLong(n.Mzxid);
+            w.WriteLong(n.Pzxid);
+            w.WriteLong(n.Ctime);
+            w.WriteLong(n.Mtime);
+            w.WriteInt(n.Version);
+            w.WriteInt(n.Cversion);
+            w.WriteInt(n.Aversion);
+            w.WriteLong(n.EphemeralOwner);
+            w.EndFrame(f);
+            if (w.Length >= 1 << 16)
+            {
+                stream.Write(w.WrittenSpan);
+                w.Clear();
+            }
+        }
+
+        w.WriteInt(Sessions.Length);
+        foreach (var s in Sessions)
+        {
+            w.WriteLong(s.SessionId);
+            w.WriteInt(s.TimeOut);
+            w.WriteBuffer(s.Passwd);
+        }
+
+        w.WriteLong(unchecked((long)Digest));
+        stream.Write(w.WrittenSpan);
+    }
+}
+
+public sealed partial class DataTree
+{
+    private DataTree(bool empty)
+    {
+        _ = empty;
+    }
+
+    /// <summary>Copies the tree's current state (apply thread). Cost is one pass over the nodes, no data copies.</summary>
+    public TreeImage CaptureImage()
+    {
+        var nodes = new TreeImage.NodeImage[_nodes.Count];
+        var i = 0;
+        var stack = new Stack<string>();
+        stack.Push("/");
+        while (stack.Count > 0)
+        {
+            var path = stack.Pop();
+            var n = _nodes[path];
+            nodes[i++] = new(path, n.Data, n.Acl, n.Czxid, n.Mzxid, n.Pzxid, n.Ctime, n.Mtime, n.Version, n.Cversion, n.Aversion, n.EphemeralOwner);
+            foreach (var c in n.Children)
+            {
+                stack.Push(PathUtils.Join(path, c));
+            }
+        }
+
+        return new TreeImage(LastZxid, Digest, nodes, [.. _sessions.Values]);
+    }
+
+    /// <summary>
+    /// Loads a tree written by <see cref="TreeImage.WriteTo"/>. The digest is recomputed and must match
+    /// the one recorded, otherwise the content is reported as corrupt.
+    /// </summary>
+    public static DataTree Load(Stream stream, string source)
+    {
+        var tree = new DataTree(empty: true);
+        var header = new byte[32];
+        ReadExactly(stream, header, source, "header");
+        if (!header.AsSpan(0, 8).SequenceEqual("OCSNAP01"u8))
+        {
+            throw new SnapshotFormatException($"{source}: not a tree snapshot (bad magic at offset 0)");
+        }
+
+        var lastZxid = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(8));
+        var count = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(16));
+        var digest = unchecked((ulong)BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(24)));
+        long offset = 32;
+        var buffer = new byte[4096];
+        var lenBytes = new byte[4];
+        for (long i = 0; i < count; i++)
+        {
+            ReadExactly(stream, lenBytes, source, $"node {i} length at offset {offset}");
+            var len = BinaryPrimitives.ReadInt32BigEndian(lenBytes);
+            if (len < 0 || len > 512 * 1024 * 1024)
+            {
+                throw new SnapshotFormatException($"{source}: bad node record length {len} at offset {offset}");
+            }
+
+            if (buffer.Length < len)
+            {
+                buffer = new byte[Math.Max(len, buffer.Length * 2)];
+            }
+
+            ReadExactly(stream, buffer.AsSpan(0, len), source, $"node {i} at offset {offset}");
+            try
+            {
+                tree.LoadNode(buffer.AsSpan(0, len));
+            }
+            catch (JuteException e)
+            {
+                throw new SnapshotFormatException($"{source}: node {i} at offset {offset} is malformed: {e.Message}");
+            }
+
+            offset += 4 + len;
+        }
+
+        var rest = ReadToEnd(stream);
+        try
+        {
+            var reader = new JuteReader(rest, int.MaxValue);
+            var sessions = reader.ReadInt();
+            for (var i = 0; i < sessions; i++)
+            {
+                var entry = new SessionEntry(reader.ReadLong(), reader.ReadInt(), reader.ReadBuffer() ?? []);
+                tree._sessions[entry.SessionId] = entry;
+            }
+
+            var trailer = unchecked((ulong)reader.ReadLong());
+            if (trailer != digest)
+            {
+                throw new SnapshotFormatException($"{source}: trailer digest {trailer:x16} differs from header digest {digest:x16}");
+            }
+        }
+        catch (JuteException e)
+        {
+            throw new SnapshotFormatException($"{source}: session table at offset {offset} is malformed: {e.Message}");
+        }
+
+        if (tree.Digest != digest)
+        {
+            throw new SnapshotFormatException($"{source}: tree digest {tree.Digest:x16} does not match the recorded {digest:x16}");
+        }
+
+        if (!tree._nodes.ContainsKey("/"))
+        {
+            throw new SnapshotFormatException($"{source}: no root node");
+        }
+
+        tree.LastZxid = lastZxid;
+        return tree;
+    }
+
+    private void LoadNode(ReadOnlySpan<byte> record)
+    {
+        var r = new JuteReader(record, int.MaxValue);
+        var path = r.ReadStringOrEmpty();
+        var data = r.ReadBuffer();
+        var acl = AclCache.Intern(Acl.ReadList(ref r) ?? []);
+        var node = new DataNode(data, acl, r.ReadLong(), 0, 0)
+        {
+            Mzxid = r.ReadLong(),
+            Pzxid = r.ReadLong(),
+            Ctime = r.ReadLong(),
+            Mtime = r.ReadLong(),
+            Version = r.ReadInt(),
+            Cversion = r.ReadInt(),
+            Aversion = r.ReadInt(),
+            EphemeralOwner = r.ReadLong(),
+        };
+        if (path != "/")
+        {
+            if (!_nodes.TryGetValue(PathUtils.Parent(path), out var parent))
+            {
+                throw new JuteException($"node {path} comes before its parent");
+            }
+
+            parent.AddChild(PathUtils.Name(path));
+        }
+
+        _nodes[path] = node;
+        Digest += NodeDigest.Of(path, node);
+        if (EphemeralOwners.IsSession(node.EphemeralOwner))
+        {
+            if (!_ephemerals.TryGetValue(node.EphemeralOwner, out var set))
+            {
+                set = new HashSet<string>(StringComparer.Ordinal);
+                _ephemerals[node.EphemeralOwner] = set;
+            }
+
+            set.Add(path);
+        }
+        else if (EphemeralOwners.IsContainer(node.EphemeralOwner))
+        {
+            _containers.Add(path);
+        }
+        else if (EphemeralOwners.IsTtl(node.EphemeralOwner))
+        {
+            _ttls.Add(path);
+        }
+    }
+
+    private static void ReadExactly(Stream stream, Span<byte> buffer, string source, string what)
+    {
+        try
+        {
+            stream.ReadExactly(buffer);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new SnapshotFormatException($"{source}: content ends inside {what}");
+        }
+    }
+
+    private static byte[] ReadToEnd(Stream stream)
+    {
+        using var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        return ms.ToArray();
+    }
+}
