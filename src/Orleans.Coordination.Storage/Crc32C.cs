@@ -8,7 +8,7 @@ namespace Orleans.Coordination.Storage;
 /// 0xFFFFFFFF. <see cref="BitOperations.Crc32C(uint, ulong)"/> is the hardware instruction
 /// (no pre/post inversion), so this type adds the inversion and the byte loop.
 /// </summary>
-internal static class Crc32C
+public static class Crc32C
 {
     /// <summary>The CRC of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => Finish(Append(Start, data));

@@ -65,7 +65,15 @@ public sealed partial class FileTxnLog
             }
 
             completion?.TrySetResult();
-            Durable?.Invoke(batchLastZxid);
+            try
+            {
+                Durable?.Invoke(batchLastZxid);
+            }
+            catch (Exception ex)
+            {
+                // A faulty subscriber must not stop durability for everyone else.
+                _logger.LogError(ex, "A Durable handler of the transaction log in {Directory} threw", _directory);
+            }
         }
     }
 
@@ -200,6 +208,13 @@ public sealed partial class FileTxnLog
         _logger.LogError(cause, "Transaction log in {Directory} failed; no further record will be acknowledged", _directory);
         flushing?.TrySetException(failure);
         active?.TrySetException(failure);
-        Failed?.Invoke(failure);
+        try
+        {
+            Failed?.Invoke(failure);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "A Failed handler of the transaction log in {Directory} threw", _directory);
+        }
     }
 }

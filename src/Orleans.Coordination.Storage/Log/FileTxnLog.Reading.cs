@@ -17,7 +17,7 @@ public sealed partial class FileTxnLog
             var start = 0;
             for (var i = 0; i < _segments.Count; i++)
             {
-                if (_segments[i].FirstZxid <= afterZxid + 1)
+                if (_segments[i].FirstZxid - 1 <= afterZxid) // zxids are >= 1: no overflow
                 {
                     start = i;
                 }

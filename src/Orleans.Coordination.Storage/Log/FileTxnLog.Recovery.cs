@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Orleans.Coordination.Storage.Log;
@@ -13,6 +12,11 @@ public sealed partial class FileTxnLog
     private void Recover()
     {
         _fs.CreateDirectory(_directory);
+        if (Path.GetDirectoryName(_directory) is { Length: > 0 } parent)
+        {
+            _fs.FlushDirectory(parent); // the log directory's own entry, in case it was just created
+        }
+
         var found = new List<(long FirstZxid, string Path)>();
         foreach (var name in _fs.ListFiles(_directory))
         {
@@ -143,21 +147,14 @@ public sealed partial class FileTxnLog
             throw new LogCorruptedException(path, 0, $"segment is {length} bytes long, more than any segment this log writes");
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
-        try
+        // Not pooled: a 64 MiB buffer kept by a pool would outlive recovery for nothing.
+        var data = GC.AllocateUninitializedArray<byte>((int)length);
+        if (file.Read(0, data) != length)
         {
-            var data = buffer.AsSpan(0, (int)length);
-            if (file.Read(0, data) != length)
-            {
-                throw new IOException($"Short read of '{path}'.");
-            }
+            throw new IOException($"Short read of '{path}'.");
+        }
 
-            return Scan(data, nameZxid, previousZxid);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return Scan(data, nameZxid, previousZxid);
     }
 
     private static SegmentScan Scan(ReadOnlySpan<byte> data, long nameZxid, long previousZxid)

@@ -112,7 +112,7 @@ public abstract partial class RelationalSnapshotStore
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         // One transaction, so metadata and chunks come from the same state even if a retention
         // pass deletes the snapshot meanwhile.
-        await using var transaction = await connection.BeginTransactionAsync(ReadIsolation, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginReadTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
 
         SnapshotMetadata metadata;
         await using (var select = Command(connection, transaction, $"SELECT {MetadataColumns} FROM {Table("snapshots")} WHERE id = @id"))

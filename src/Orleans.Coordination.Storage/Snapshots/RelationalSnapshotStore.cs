@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.IO.Compression;
 using System.Reflection;
@@ -51,8 +50,8 @@ public abstract partial class RelationalSnapshotStore : ISnapshotStore
     /// <summary>Turns an embedded script into SQL for this store (e.g. substitutes the schema name).</summary>
     private protected virtual string PrepareScript(string script) => script;
 
-    /// <summary>Isolation for reading one snapshot consistently.</summary>
-    private protected virtual IsolationLevel ReadIsolation => IsolationLevel.Serializable;
+    /// <summary>A transaction in which several reads see one consistent state, without blocking writers.</summary>
+    private protected abstract ValueTask<DbTransaction> BeginReadTransactionAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>Schema versions and the script that brings the schema to each, oldest first.</summary>
     private protected virtual IReadOnlyList<(int Version, string ScriptName)> Migrations =>

@@ -42,7 +42,8 @@ public sealed partial class PostgreSqlSnapshotStore : RelationalSnapshotStore
 
     private protected override string ScriptPrefix => "PostgreSql";
 
-    private protected override IsolationLevel ReadIsolation => IsolationLevel.RepeatableRead;
+    private protected override ValueTask<DbTransaction> BeginReadTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
 
     private protected override string Table(string name) => $"{_quotedSchema}.{name}";
 

@@ -36,6 +36,10 @@ public sealed class SqliteSnapshotStore : RelationalSnapshotStore
 
     private protected override string Table(string name) => name;
 
+    // Deferred: a WAL read transaction sees one snapshot of the database and takes no write lock.
+    private protected override ValueTask<DbTransaction> BeginReadTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     private protected override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(DatabasePath);
