@@ -11,6 +11,15 @@ namespace Orleans.Coordination.Storage.Log;
 /// writes everything appended since its last round with one write and one fsync, then raises
 /// <see cref="Durable"/> once with the highest zxid that round made durable. An apply loop can
 /// therefore append a burst of proposals and learn of their durability in one callback.</para>
+/// <para>A single apply loop uses it like this:</para>
+/// <code>
+/// log.Durable += upTo => loopInbox.Post(new FsyncCompleted(upTo)); // flusher thread: just hand over
+/// log.Failed += error => loopInbox.Post(new StorageFailed(error));
+/// // on the loop thread, for each proposal (cheap, never waits for the disk):
+/// log.Append(proposal.Zxid, proposal.Bytes);
+/// // on the loop thread, when FsyncCompleted(upTo) arrives: ack every proposal with zxid &lt;= upTo.
+/// </code>
+/// <para>Callers that prefer tasks use <see cref="AppendAsync"/> or <see cref="WaitForDurableAsync"/>.</para>
 /// </remarks>
 public interface ITxnLog : IDisposable
 {
