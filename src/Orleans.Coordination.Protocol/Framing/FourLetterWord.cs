@@ -8,9 +8,9 @@ namespace Orleans.Coordination.Protocol.Framing;
 /// </summary>
 public static class FourLetterWord
 {
-    /// <summary>Every command the server recognises.</summary>
+    /// <summary>Every command the server recognises: ZooKeeper's, plus "bkup" (a consistent backup stream, see the backup docs).</summary>
     public static readonly IReadOnlyList<string> All =
-        ["ruok", "srvr", "stat", "conf", "cons", "envi", "mntr", "wchs", "wchc", "wchp", "dump", "isro", "crst", "srst", "gtmk", "stmk", "dirs", "hash"];
+        ["ruok", "srvr", "stat", "conf", "cons", "envi", "mntr", "wchs", "wchc", "wchp", "dump", "isro", "crst", "srst", "gtmk", "stmk", "dirs", "hash", "bkup"];
 
     private static readonly Dictionary<int, string> ByCode = All.ToDictionary(Code);
 

@@ -180,6 +180,20 @@ public sealed partial class ClientConnection
 
     private async Task AnswerFourLetterWordAsync(string word, ReadOnlySequence<byte> rest)
     {
+        if (word == "bkup" && Diagnostics.FourLetterWords.IsEnabled(_core.Options.FourLetterWords, word) && _core.IsServing)
+        {
+            // A consistent image is captured on the apply thread; encoding and sending happen here.
+            var (image, epoch) = await _core.InvokeAsync(() => (_core.Tree.CaptureImage(), _core.Epoch));
+            var sink = _context.Transport.Output;
+            await Task.Run(() =>
+            {
+                using var stream = sink.AsStream(leaveOpen: true);
+                Persistence.BackupFile.Write(stream, image, epoch);
+            });
+            await sink.CompleteAsync();
+            return;
+        }
+
         var tcs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _core.Post(new Processing.FourLetterWork(this, word, tcs));
         var text = await tcs.Task;
