@@ -62,10 +62,19 @@ public sealed class SiloHost : IAsyncDisposable
         {
             k.Listen(IPAddress.Parse(options.ClientAddress), options.ClientPort, l => l.UseConnectionHandler<ClientConnectionHandler>());
             k.Limits.MaxConcurrentConnections = null;
+            if (options.AdminEnabled)
+            {
+                k.Listen(IPAddress.Parse(options.AdminAddress), options.AdminPort);
+            }
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(core);
         var app = builder.Build();
+        if (options.AdminEnabled)
+        {
+            Admin.AdminEndpoints.Map(app, core);
+        }
+
         core.Start();
         var host = new SiloHost(app, core, storage, loggerFactory);
         try
@@ -121,7 +130,7 @@ public sealed class SiloHost : IAsyncDisposable
         }
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        foreach (var a in addresses)
+        foreach (var a in addresses.Where(a => !a.StartsWith("http", StringComparison.Ordinal)))
         {
             var colon = a.LastIndexOf(':');
             if (colon > 0 && int.TryParse(a[(colon + 1)..].TrimEnd('/'), out var port))

@@ -49,6 +49,9 @@ public static class SiloConfigLoader
         new("snapshotStore.connectionString", Kind.NullableString, (o, v) => o.SnapshotStoreConnectionString = (string?)v),
         new("snapshotStore.schema", Kind.String, (o, v) => o.SnapshotStoreSchema = (string)v!, v => System.Text.RegularExpressions.Regex.IsMatch((string)v!, "^[a-z_][a-z0-9_]*$") ? null : "must be lower-case letters, digits and _"),
         new("repairLog", Kind.Bool, (o, v) => o.RepairLog = (bool)v!),
+        new("admin.enabled", Kind.Bool, (o, v) => o.AdminEnabled = (bool)v!),
+        new("admin.address", Kind.String, (o, v) => o.AdminAddress = (string)v!, v => System.Net.IPAddress.TryParse((string)v!, out _) ? null : "must be an IP address"),
+        new("admin.port", Kind.Int, (o, v) => o.AdminPort = (int)v!, Range(0, 65535)),
     ];
 
     /// <summary>The names of every key, for documentation and tests.</summary>

@@ -74,6 +74,15 @@ public sealed class SiloOptions
     /// <summary>Truncate the transaction log at damage found before its tail instead of refusing to start (loses what follows the damage).</summary>
     public bool RepairLog { get; set; }
 
+    /// <summary>Whether the admin HTTP endpoint runs.</summary>
+    public bool AdminEnabled { get; set; } = true;
+
+    /// <summary>Address the admin HTTP endpoint binds to (loopback by default).</summary>
+    public string AdminAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of the admin HTTP endpoint (/commands/*, /health/*); 0 picks a free one.</summary>
+    public int AdminPort { get; set; } = 8080;
+
     public int EffectiveMinSessionTimeout => MinSessionTimeout > 0 ? MinSessionTimeout : 2 * TickTime;
 
     public int EffectiveMaxSessionTimeout => MaxSessionTimeout > 0 ? MaxSessionTimeout : 20 * TickTime;

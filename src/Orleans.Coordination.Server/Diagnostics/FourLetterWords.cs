@@ -22,6 +22,12 @@ public static class FourLetterWords
             return $"{word} is not executed because it is not in the whitelist.\n";
         }
 
+        return AnswerUnrestricted(core, word);
+    }
+
+    /// <summary>The answer regardless of the client-port whitelist (for the admin endpoint).</summary>
+    public static string AnswerUnrestricted(SiloCore core, string word)
+    {
         if (!core.IsServing && word is not ("ruok" or "isro" or "conf" or "envi"))
         {
             return "This ZooKeeper instance is not currently serving requests\n";
