@@ -330,7 +330,8 @@ public sealed partial class SiloCore
                 conn.Reply(p.Xid, lastZxid, ErrorCode.Ok, new MultiResponse(p.MultiResults!));
                 break;
             default:
-                conn.Reply(p.Xid, p.Type == OpCode.Ping ? lastZxid : lastZxid, p.Err, p.Type == OpCode.Sync && p.Err == ErrorCode.Ok ? p.Request : null);
+                // Auth replies carry zxid 0, as ZooKeeper sends them; everything else the last applied zxid.
+                conn.Reply(p.Xid, p.Type == OpCode.Auth ? 0 : lastZxid, p.Err, p.Type == OpCode.Sync && p.Err == ErrorCode.Ok ? p.Request : null);
                 break;
         }
 
