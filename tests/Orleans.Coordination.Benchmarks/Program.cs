@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Orleans.Coordination.Benchmarks;
+
+// A load generator for any ZooKeeper-protocol server list. Example:
+//   dotnet run -c Release --project tests/Orleans.Coordination.Benchmarks -- \
+//     --servers 127.0.0.1:2181,127.0.0.1:2182 --op set --connections 16 --inflight 64 --payload 1024 --duration 10 --warmup 3
+var options = BenchOptions.Parse(args);
+var result = options.Op == "watch" ? await WatchFanOut.RunAsync(options) : await RunLoadAsync(options);
+Console.WriteLine(result.ToText());
+if (options.JsonPath is not null)
+{
+    await File.WriteAllTextAsync(options.JsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+}
+
+return result.Errors > 0 && options.FailOnErrors ? 1 : 0;
+
+static async Task<BenchResult> RunLoadAsync(BenchOptions o)
+{
+    var payload = new byte[o.Payload];
+    Random.Shared.NextBytes(payload);
+    var prefix = "/bench-" + Guid.NewGuid().ToString("N")[..8];
+    var (host0, port0) = o.Servers[0];
+    await using (var setup = await LoadConnection.ConnectAsync(host0, port0))
+    {
+        await setup.RunOnceAsync(w => WriteCreate(w, prefix, []));
+        var keys = new Workload("set", prefix, o.Keys, payload, 0);
+        for (var i = 0; i < o.Keys; i++)
+        {
+            await setup.RunOnceAsync(w => WriteCreate(w, keys.Key(i), payload));
+        }
+    }
+
+    var connections = new List<LoadConnection>();
+    for (var i = 0; i < o.Connections; i++)
+    {
+        var (host, port) = o.Servers[i % o.Servers.Count];
+        connections.Add(await LoadConnection.ConnectAsync(host, port));
+    }
+
+    if (o.Op == "delete")
+    {
+        // Deletes need nodes: each connection first creates the ones it will delete.
+        await Task.WhenAll(connections.Select((c, i) => c.RunCountAsync(o.InFlight, new Workload("create", $"{prefix}/d{i}", 1, payload, 0), o.DeleteCount)));
+    }
+
+    if (o.Op is "create" or "delete")
+    {
+        for (var i = 0; i < connections.Count; i++)
+        {
+            await connections[0].RunOnceAsync(w => WriteCreate(w, $"{prefix}/d{i}", []));
+        }
+    }
+
+    var recorders = connections.Select(_ => new LatencyRecorder()).ToList();
+    using var stop = new CancellationTokenSource();
+    var runs = connections.Select((c, i) =>
+        c.RunAsync(o.InFlight, new Workload(o.Op, o.Op is "create" or "delete" ? $"{prefix}/d{i}" : prefix, o.Keys, payload, o.ReadPercent), recorders[i], stop.Token)).ToList();
+    await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
+    foreach (var r in recorders)
+    {
+        r.Recording = true;
+    }
+
+    var sw = Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(o.DurationSeconds));
+
+    foreach (var r in recorders)
+    {
+        r.Recording = false;
+    }
+
+    var elapsed = sw.Elapsed;
+    stop.Cancel();
+    await Task.WhenAll(runs);
+    foreach (var c in connections)
+    {
+        await c.DisposeAsync();
+    }
+
+    var (count, errors, p50, p99, p999, max) = LatencyRecorder.Merge(recorders);
+    return new BenchResult(o.Op, o.Connections, o.InFlight, o.Payload, o.ReadPercent, elapsed.TotalSeconds, count, count / elapsed.TotalSeconds, errors, p50, p99, p999, max, string.Join(',', o.Servers.Select(s => $"{s.Host}:{s.Port}")));
+}
+
+static void WriteCreate(Orleans.Coordination.Protocol.Jute.JuteWriter w, string path, byte[] data)
+{
+    w.WriteString(path);
+    w.WriteBuffer(data);
+    Orleans.Coordination.Protocol.Records.Acl.WriteList(w, Orleans.Coordination.Protocol.Records.Acl.OpenAclUnsafe);
+    w.WriteInt(0);
+}
+
+/// <summary>Command-line options of the load generator.</summary>
+internal sealed record BenchOptions(
+    IReadOnlyList<(string Host, int Port)> Servers, string Op, int Connections, int InFlight, int Payload, int ReadPercent,
+    double DurationSeconds, double WarmupSeconds, int Keys, int Watchers, int DeleteCount, string? JsonPath, bool FailOnErrors)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"unexpected argument '{args[i]}'");
+            }
+
+            map[args[i][2..]] = args[i + 1];
+        }
+
+        string Get(string k, string d) => map.TryGetValue(k, out var v) ? v : d;
+        int Int(string k, int d) => int.Parse(Get(k, d.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        double Dbl(string k, double d) => double.Parse(Get(k, d.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var servers = Get("servers", "127.0.0.1:2181").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s =>
+        {
+            var colon = s.LastIndexOf(':');
+            return (s[..colon], int.Parse(s[(colon + 1)..], CultureInfo.InvariantCulture));
+        }).ToList();
+        return new BenchOptions(
+            servers,
+            Get("op", "set"),
+            Int("connections", 16),
+            Int("inflight", 64),
+            Int("payload", 1024),
+            Int("read-percent", 90),
+            Dbl("duration", 10),
+            Dbl("warmup", 3),
+            Int("keys", 1000),
+            Int("watchers", 100),
+            Int("delete-count", 20000),
+            map.GetValueOrDefault("json"),
+            Get("fail-on-errors", "false") == "true");
+    }
+}
+
+/// <summary>One workload's outcome.</summary>
+internal sealed record BenchResult(
+    string Op, int Connections, int InFlight, int Payload, int ReadPercent, double Seconds, long Requests, double Throughput, long Errors,
+    double P50Ms, double P99Ms, double P999Ms, double MaxMs, string Servers)
+{
+    public string ToText() => string.Create(CultureInfo.InvariantCulture,
+        $"{Op,-7} conns={Connections} inflight={InFlight} payload={Payload}B: {Throughput,10:F0} ops/s  p50={P50Ms:F3} ms  p99={P99Ms:F3} ms  p99.9={P999Ms:F3} ms  max={MaxMs:F1} ms  errors={Errors}  ({Requests} in {Seconds:F1} s)");
+}
