@@ -17,6 +17,11 @@ var restore = new Command("restore", "Verify a backup and prepare a silo data di
 restore.SetAction((parse, ct) => Run(() => BackupCommands.RestoreAsync(parse.GetValue(fromOption)!, parse.GetValue(dataDirOption)!, parse.GetValue(idOption), Console.Out, ct)));
 root.Subcommands.Add(restore);
 
+var verifyDirOption = new Option<string>("--data-dir") { Description = "A stopped silo's data directory", Required = true };
+var verify = new Command("verify", "Recover a stopped silo's data offline (snapshot + log) and compare it with a replay of the whole log.") { verifyDirOption };
+verify.SetAction((parse, ct) => Run(() => VerifyCommand.RunAsync(parse.GetValue(verifyDirOption)!, Console.Out, ct)));
+root.Subcommands.Add(verify);
+
 return await root.Parse(args).InvokeAsync();
 
 static async Task<int> Run(Func<Task<int>> action)
@@ -26,6 +31,11 @@ static async Task<int> Run(Func<Task<int>> action)
         return await action();
     }
     catch (BackupInvalidException e)
+    {
+        await Console.Error.WriteLineAsync($"error: {e.Message}");
+        return 1;
+    }
+    catch (Exception e) when (e is RecoveryException)
     {
         await Console.Error.WriteLineAsync($"error: {e.Message}");
         return 1;

@@ -46,7 +46,7 @@ public sealed class SiloHost : IAsyncDisposable
         SiloStorage storage;
         try
         {
-            storage = await SiloStorage.OpenAsync(options, loggerFactory.CreateLogger("Orleans.Coordination.Storage"), cancellationToken);
+            storage = await SiloStorage.OpenAsync(options, loggerFactory.CreateLogger("Orleans.Coordination.Storage"), cancellationToken: cancellationToken);
         }
         catch
         {

@@ -45,7 +45,11 @@ public sealed class SiloStorage : IAsyncDisposable
     /// <summary>The epoch this run stamps zxids with; higher than any epoch used before on this data.</summary>
     public long Epoch { get; }
 
-    public static async Task<SiloStorage> OpenAsync(SiloOptions options, ILogger logger, CancellationToken cancellationToken = default)
+    /// <param name="options">The silo's settings (dataDir, snapshot store, forceSync, repairLog).</param>
+    /// <param name="logger">Receives recovery progress and warnings.</param>
+    /// <param name="inspectOnly">Recover without claiming a new epoch (for offline verification tools).</param>
+    /// <param name="cancellationToken">Cancels recovery.</param>
+    public static async Task<SiloStorage> OpenAsync(SiloOptions options, ILogger logger, bool inspectOnly = false, CancellationToken cancellationToken = default)
     {
         var dataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(dataDir);
@@ -72,7 +76,10 @@ public sealed class SiloStorage : IAsyncDisposable
             var stored = epochFile.TryRead();
             var lastEpoch = Math.Max(stored is { Length: > 0 } ? stored[0] : 0, Math.Max(tree.LastZxid, log.LastZxid) >> 32);
             var epoch = lastEpoch + 1;
-            epochFile.Write([epoch]);
+            if (!inspectOnly)
+            {
+                epochFile.Write([epoch]);
+            }
             logger.LogInformation(
                 "Recovered {Nodes} nodes and {Sessions} sessions at zxid 0x{Zxid:x} ({Replayed} txns replayed from the log); this run uses epoch {Epoch}",
                 tree.NodeCount, tree.Sessions.Count, tree.LastZxid, replayed, epoch);
@@ -115,6 +122,23 @@ public sealed class SiloStorage : IAsyncDisposable
         }
 
         return new Tree();
+    }
+
+    /// <summary>
+    /// Rebuilds the tree from an empty one by replaying every record in the log (for verification:
+    /// its digest must equal the recovered tree's). Null when the log no longer starts at the beginning.
+    /// </summary>
+    public Tree? ReplayFromScratch()
+    {
+        var tree = new Tree();
+        var first = Log.ReadFrom(0).FirstOrDefault();
+        if (first.Payload.Length > 0 && first.Zxid != ((1L << 32) | 1))
+        {
+            return null;
+        }
+
+        Replay(tree, Log);
+        return tree;
     }
 
     private static long Replay(Tree tree, FileTxnLog log)
