@@ -84,6 +84,30 @@ public sealed class OrderingTests
     }
 
     [Fact]
+    public async Task A_pipelined_read_sees_the_state_between_the_writes_around_it()
+    {
+        // create, getData, delete sent in one write: the getData must see the node its own session
+        // created just before it, and must not see the delete sent after it.
+        await using var silo = await TestSilo.StartAsync();
+        await using var c = await silo.ConnectAsync();
+        for (var round = 0; round < 50; round++)
+        {
+            var path = $"/between{round}";
+            await c.SendRawAsync(RawClient.Concat(
+                RawClient.EncodeRequest(10, OpCode.Create, new CreateRequest(path, [42], Acl.OpenAclUnsafe, 0)),
+                RawClient.EncodeRequest(11, OpCode.GetData, new PathWatchRequest(path, false)),
+                RawClient.EncodeRequest(12, OpCode.Delete, new DeleteRequest(path, -1))));
+            var create = await c.ReadReplyAsync();
+            var get = await c.ReadReplyAsync();
+            var delete = await c.ReadReplyAsync();
+            Assert.Equal((10, ErrorCode.Ok), (create.Xid, create.Err));
+            Assert.Equal((12, ErrorCode.Ok), (delete.Xid, delete.Err));
+            Assert.True(get.Err == ErrorCode.Ok, $"round {round}: getData between create and delete answered {get.Err}");
+            Assert.Equal([42], get.Read<GetDataResponse>().Data);
+        }
+    }
+
+    [Fact]
     public async Task Replies_to_500_pipelined_mixed_requests_arrive_in_request_order()
     {
         await using var silo = await TestSilo.StartAsync();
