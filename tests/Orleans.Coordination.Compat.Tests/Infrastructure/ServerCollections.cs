@@ -1,0 +1,15 @@
+namespace Orleans.Coordination.Compat.Tests.Infrastructure;
+
+/// <summary>Tests against our silo share one silo process; they run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class SiloCollection : ICollectionFixture<SiloServer>
+{
+    public const string Name = "Silo";
+}
+
+/// <summary>Tests against Apache ZooKeeper share one ZooKeeper process; they run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ApacheZooKeeperCollection : ICollectionFixture<ApacheZooKeeperServer>
+{
+    public const string Name = "ApacheZooKeeper";
+}
