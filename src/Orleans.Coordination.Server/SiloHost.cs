@@ -2,8 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Coordination.Server.Configuration;
@@ -38,15 +36,22 @@ public sealed class SiloHost : IAsyncDisposable
     /// <summary>The client port actually bound (differs from the option when it was 0).</summary>
     public int ClientPort { get; private set; }
 
+    /// <summary>The admin HTTP port actually bound; 0 when the admin endpoint is disabled.</summary>
+    public int AdminPort { get; private set; }
+
     /// <summary>Recovers the silo's state from its data directory and starts serving.</summary>
     /// <exception cref="RecoveryException">stored state is damaged; the message names the file and offset.</exception>
-    public static async Task<SiloHost> StartAsync(SiloOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    /// <param name="options">The silo's settings.</param>
+    /// <param name="logging">Logging configuration; console logging when null.</param>
+    /// <param name="cancellationToken">Cancels start-up.</param>
+    /// <param name="logFileSystem">The transaction log's files: the real file system unless a test injects faults.</param>
+    public static async Task<SiloHost> StartAsync(SiloOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default, Storage.Log.ILogFileSystem? logFileSystem = null)
     {
         var loggerFactory = LoggerFactory.Create(logging ?? DefaultLogging);
         SiloStorage storage;
         try
         {
-            storage = await SiloStorage.OpenAsync(options, loggerFactory.CreateLogger("Orleans.Coordination.Storage"), cancellationToken: cancellationToken);
+            storage = await SiloStorage.OpenAsync(options, loggerFactory.CreateLogger("Orleans.Coordination.Storage"), cancellationToken: cancellationToken, logFileSystem: logFileSystem);
         }
         catch
         {
@@ -54,17 +59,20 @@ public sealed class SiloHost : IAsyncDisposable
             throw;
         }
 
+        // Port 0 means "any free port": pick one now so that the bound port is known without asking Kestrel.
+        var clientPort = options.ClientPort == 0 ? FreePort(options.ClientAddress) : options.ClientPort;
+        var adminPort = options.AdminPort == 0 ? FreePort(options.AdminAddress) : options.AdminPort;
         var core = new SiloCore(options, loggerFactory.CreateLogger("Orleans.Coordination.Silo"), storage);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Parse(options.ClientAddress), options.ClientPort, l => l.UseConnectionHandler<ClientConnectionHandler>());
+            k.Listen(IPAddress.Parse(options.ClientAddress), clientPort, l => l.UseConnectionHandler<ClientConnectionHandler>());
             k.Limits.MaxConcurrentConnections = null;
             if (options.AdminEnabled)
             {
-                k.Listen(IPAddress.Parse(options.AdminAddress), options.AdminPort);
+                k.Listen(IPAddress.Parse(options.AdminAddress), adminPort);
             }
         });
         builder.Services.AddSingleton(options);
@@ -87,7 +95,8 @@ public sealed class SiloHost : IAsyncDisposable
             throw;
         }
 
-        host.ClientPort = ResolvePort(app, options.ClientPort);
+        host.ClientPort = clientPort;
+        host.AdminPort = options.AdminEnabled ? adminPort : 0;
         loggerFactory.CreateLogger("Orleans.Coordination.Silo").LogInformation(
             "Silo {Id} serving clients on {Address}:{Port}, data in {DataDir}", options.ServerId, options.ClientAddress, host.ClientPort, Path.GetFullPath(options.DataDir));
         return host;
@@ -122,23 +131,10 @@ public sealed class SiloHost : IAsyncDisposable
         logging.AddFilter("Microsoft", LogLevel.Warning);
     }
 
-    private static int ResolvePort(WebApplication app, int configured)
+    private static int FreePort(string address)
     {
-        if (configured != 0)
-        {
-            return configured;
-        }
-
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        foreach (var a in addresses.Where(a => !a.StartsWith("http", StringComparison.Ordinal)))
-        {
-            var colon = a.LastIndexOf(':');
-            if (colon > 0 && int.TryParse(a[(colon + 1)..].TrimEnd('/'), out var port))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException("could not determine the bound client port");
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Parse(address), 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

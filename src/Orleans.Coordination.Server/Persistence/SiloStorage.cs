@@ -49,7 +49,8 @@ public sealed class SiloStorage : IAsyncDisposable
     /// <param name="logger">Receives recovery progress and warnings.</param>
     /// <param name="inspectOnly">Recover without claiming a new epoch (for offline verification tools).</param>
     /// <param name="cancellationToken">Cancels recovery.</param>
-    public static async Task<SiloStorage> OpenAsync(SiloOptions options, ILogger logger, bool inspectOnly = false, CancellationToken cancellationToken = default)
+    /// <param name="logFileSystem">The log's files; the real file system unless a test injects faults.</param>
+    public static async Task<SiloStorage> OpenAsync(SiloOptions options, ILogger logger, bool inspectOnly = false, CancellationToken cancellationToken = default, ILogFileSystem? logFileSystem = null)
     {
         var dataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(dataDir);
@@ -69,6 +70,7 @@ public sealed class SiloStorage : IAsyncDisposable
                 ForceSync = options.ForceSync,
                 Repair = options.RepairLog,
                 Logger = logger,
+                FileSystem = logFileSystem ?? PhysicalLogFileSystem.Instance,
             });
             var tree = await LoadNewestSnapshotAsync(store, logger, cancellationToken);
             var replayed = Replay(tree, log);
