@@ -39,6 +39,7 @@ internal sealed class WireClient : IAsyncDisposable
         }
 
         c.SessionId = resp.SessionId;
+        c.Passwd = resp.Passwd;
         return c;
     }
 
@@ -92,6 +93,44 @@ internal sealed class WireClient : IAsyncDisposable
         var resp = GetDataResponse.Read(ref r);
         return (resp.Data, resp.Stat);
     }
+
+    public async Task<IReadOnlyList<string>> GetChildrenAsync(string path, CancellationToken ct = default)
+    {
+        var (h, body) = await CallAsync(OpCode.GetChildren, new PathWatchRequest(path, false), ct);
+        if (h.Err != ErrorCode.Ok)
+        {
+            throw new IOException($"getChildren {path}: {h.Err}");
+        }
+
+        var r = new JuteReader(body);
+        return StringListResponse.Read(ref r).Items;
+    }
+
+    /// <summary>Re-attaches to an existing session; returns false when the server answers "expired".</summary>
+    public static async Task<(WireClient? Client, bool Expired)> ReattachAsync(int port, long sessionId, byte[] passwd, int timeoutMs)
+    {
+        var c = new WireClient();
+        await c._tcp.ConnectAsync("127.0.0.1", port);
+        c._stream = c._tcp.GetStream();
+        using var w = new JuteWriter();
+        var f = w.BeginFrame();
+        new ConnectRequest(0, 0, timeoutMs, sessionId, passwd, false).Write(w);
+        w.EndFrame(f);
+        await c._stream.WriteAsync(w.WrittenMemory);
+        var frame = await c.ReadFrameAsync(CancellationToken.None);
+        var r = new JuteReader(frame);
+        var resp = ConnectResponse.Read(ref r);
+        if (resp.TimeOut <= 0)
+        {
+            await c.DisposeAsync();
+            return (null, true);
+        }
+
+        c.SessionId = resp.SessionId;
+        return (c, false);
+    }
+
+    public byte[] Passwd { get; private set; } = [];
 
     private async Task<byte[]> ReadFrameAsync(CancellationToken ct)
     {
