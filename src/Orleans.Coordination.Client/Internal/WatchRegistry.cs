@@ -135,6 +135,24 @@ internal sealed class WatchRegistry
         }
     }
 
+    /// <summary>Whether a watcher is at <paramref name="path"/> in a table that <paramref name="type"/> does not cover.</summary>
+    public bool HasOthers(string path, WatcherType type)
+    {
+        var covered = TablesOf(type);
+        lock (_lock)
+        {
+            for (var i = 0; i < _tables.Length; i++)
+            {
+                if (!covered.Contains((WatchTable)i) && _tables[i].TryGetValue(path, out var set) && set.Count > 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>
     /// Removes <paramref name="watcher"/> (or every watcher when null) of <paramref name="type"/> at
     /// <paramref name="path"/>; returns each removed watcher with the *WatchRemoved event it should get.
