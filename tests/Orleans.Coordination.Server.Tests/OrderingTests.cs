@@ -49,8 +49,13 @@ public sealed class OrderingTests
             // A reads continuously while B writes; the first reply that shows the new value must come after the event.
             var bSet = b.SetDataAsync("/n", value);
             var sawEvent = false;
-            for (var i = 0; i < 1000; i++)
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!sawEvent)
             {
+                Assert.True(DateTime.UtcNow < deadline, $"round {round}: no event within 10 s");
+
+                // Once B's write is acknowledged, a read sent afterwards must show it, with the event first.
+                var writeAcknowledged = bSet.IsCompleted;
                 var xid = await a.SendAsync(OpCode.GetData, new PathWatchRequest("/n", false));
                 while (true)
                 {
@@ -64,21 +69,13 @@ public sealed class OrderingTests
 
                     Assert.Equal(xid, f.Xid);
                     var data = f.Read<GetDataResponse>().Data;
-                    if (data!.AsSpan().SequenceEqual(value))
-                    {
-                        Assert.True(sawEvent, $"round {round}: getData showed the new data before the watch event");
-                    }
-
-                    break;
-                }
-
-                if (sawEvent)
-                {
+                    var showsNew = data!.AsSpan().SequenceEqual(value);
+                    Assert.False(showsNew && !sawEvent, $"round {round}: getData showed the new data before the watch event");
+                    Assert.False(writeAcknowledged && !showsNew, $"round {round}: getData sent after the write was acknowledged did not show it");
                     break;
                 }
             }
 
-            Assert.True(sawEvent, $"round {round}: no event");
             Assert.Equal(ErrorCode.Ok, (await bSet.WaitAsync(TimeSpan.FromSeconds(10))).Err);
         }
     }

@@ -660,6 +660,86 @@ public sealed class WireOpsTests
     }
 
     [Fact]
+    public async Task Exists_getData_and_getChildren_watches_fire_the_documented_events()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        await using var c = await silo.ConnectAsync();
+        await using var writer = await silo.ConnectAsync();
+        Assert.Equal(ErrorCode.NoNode, (await c.ExistsAsync("/later", watch: true)).Err);
+        Assert.Equal(ErrorCode.NoNode, (await c.GetDataAsync("/never", watch: true)).Err);
+        await writer.CreateOkAsync("/later");
+        var e = await c.NextEventAsync();
+        Assert.Equal((EventType.NodeCreated, "/later"), (e.Event.Type, e.Event.Path));
+
+        Assert.Equal(ErrorCode.Ok, (await c.GetChildrenAsync("/later", watch: true)).Err);
+        await writer.CreateOkAsync("/later/kid");
+        e = await c.NextEventAsync();
+        Assert.Equal((EventType.NodeChildrenChanged, "/later"), (e.Event.Type, e.Event.Path));
+
+        Assert.Equal(ErrorCode.Ok, (await c.GetChildrenAsync("/later/kid", watch: true)).Err);
+        Assert.Equal(ErrorCode.Ok, (await c.GetDataAsync("/later/kid", watch: true)).Err);
+        Assert.Equal(ErrorCode.Ok, (await writer.DeleteAsync("/later/kid")).Err);
+        e = await c.NextEventAsync();
+        Assert.Equal((EventType.NodeDeleted, "/later/kid"), (e.Event.Type, e.Event.Path));
+
+        // getData on a missing node sets no watch.
+        await writer.CreateOkAsync("/never");
+        Assert.Equal(ErrorCode.Ok, (await c.PingAsync()).Err);
+        Assert.Empty(c.DrainEvents());
+        Assert.False(await c.HasFrameWithinAsync(TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public async Task Reads_need_read_permission_and_set_no_watch_without_it()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        await using var bob = await silo.ConnectAsync();
+        await using var stranger = await silo.ConnectAsync();
+        await bob.SendAsync(Xids.Auth, OpCode.Auth, new AuthPacket(0, "digest", ClientOps.Bytes("bob:pw")));
+        Assert.Equal(ErrorCode.Ok, (await bob.ReadReplyAsync()).Err);
+        await bob.CreateOkAsync("/mine", acl: [new Acl(Perms.All, Id.AuthIds), new Acl(Perms.Write, Id.Anyone)]);
+
+        Assert.Equal(ErrorCode.NoAuth, (await stranger.ExistsAsync("/mine", watch: true)).Err);
+        Assert.Equal(ErrorCode.NoAuth, (await stranger.GetDataAsync("/mine", watch: true)).Err);
+        Assert.Equal(ErrorCode.NoAuth, (await stranger.GetChildrenAsync("/mine", watch: true)).Err);
+        Assert.Equal(ErrorCode.NoWatcher, (await stranger.CallAsync(OpCode.CheckWatches, new WatchesRequest("/mine", WatcherType.Any))).Err);
+
+        // WRITE without READ still allows setData.
+        Assert.Equal(ErrorCode.Ok, (await stranger.SetDataAsync("/mine", [1])).Err);
+    }
+
+    [Fact]
+    public async Task GetAcl_without_admin_masks_digest_ids()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        await using var bob = await silo.ConnectAsync();
+        await using var reader = await silo.ConnectAsync();
+        await bob.SendAsync(Xids.Auth, OpCode.Auth, new AuthPacket(0, "digest", ClientOps.Bytes("bob:pw")));
+        Assert.Equal(ErrorCode.Ok, (await bob.ReadReplyAsync()).Err);
+        await bob.CreateOkAsync("/masked", acl: [new Acl(Perms.All, Id.AuthIds), new Acl(Perms.Read, Id.Anyone)]);
+
+        var seenByReader = (await reader.CallAsync(OpCode.GetAcl, new PathRecord("/masked"))).Read<GetAclResponse>();
+        Assert.Equal([new Acl(Perms.All, new Id("digest", "bob:x")), new Acl(Perms.Read, Id.Anyone)], seenByReader.Acl);
+        var seenByBob = (await bob.CallAsync(OpCode.GetAcl, new PathRecord("/masked"))).Read<GetAclResponse>();
+        Assert.StartsWith("bob:", seenByBob.Acl[0].Id.Ident, StringComparison.Ordinal);
+        Assert.NotEqual("bob:x", seenByBob.Acl[0].Id.Ident);
+        Assert.Equal(seenByBob.Stat, seenByReader.Stat);
+    }
+
+    [Fact]
+    public async Task Invalid_paths_are_bad_arguments_for_reads_and_sync()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        await using var c = await silo.ConnectAsync();
+        Assert.Equal(ErrorCode.BadArguments, (await c.GetDataAsync("/a/")).Err);
+        Assert.Equal(ErrorCode.BadArguments, (await c.ExistsAsync("relative")).Err);
+        Assert.Equal(ErrorCode.BadArguments, (await c.GetChildrenAsync("/a/../b")).Err);
+        Assert.Equal(ErrorCode.BadArguments, (await c.CallAsync(OpCode.Sync, new PathRecord("no-slash"))).Err);
+        Assert.Equal(ErrorCode.BadArguments, (await c.AddWatchAsync("/x/", AddWatchMode.Persistent)).Err);
+        await c.AssertHealthyAsync("/ok");
+    }
+
+    [Fact]
     public async Task Events_are_not_delivered_without_read_permission()
     {
         await using var silo = await TestSilo.StartAsync();
