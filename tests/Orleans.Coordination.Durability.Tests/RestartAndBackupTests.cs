@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Orleans.Coordination.Protocol;
 using Orleans.Coordination.Protocol.Records;
 
@@ -59,14 +60,17 @@ public sealed class RestartAndBackupTests : IDisposable
         await using (var silo = await SiloProcess.StartAsync(source, port))
         {
             using var stop = new CancellationTokenSource();
-            var load = WriteLoadAsync(port, stop.Token);
-            await Task.Delay(700);
+            var progress = new StrongBox<long>();
+            var load = WriteLoadAsync(port, progress, stop.Token);
+
+            // The backup is taken while writes are going on, and writes go on after it.
+            await WaitForAsync(() => Interlocked.Read(ref progress.Value) >= 200);
             var (code, text) = await RunCliAsync("backup", "--server", $"127.0.0.1:{port}", "--to", backupFile);
             Assert.True(code == 0, text);
-            await Task.Delay(300);
+            var afterBackup = Interlocked.Read(ref progress.Value);
+            await WaitForAsync(() => Interlocked.Read(ref progress.Value) >= afterBackup + 100);
             stop.Cancel();
-            var written = await load;
-            Assert.True(written > 100, $"only {written} writes during the backup");
+            await load;
             sourceNodes = await ReadTreeAsync(port, "/load");
         }
 
@@ -107,7 +111,17 @@ public sealed class RestartAndBackupTests : IDisposable
         Assert.False(Directory.Exists(target));
     }
 
-    private static async Task<long> WriteLoadAsync(int port, CancellationToken stop)
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), "the write load made no progress");
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<long> WriteLoadAsync(int port, StrongBox<long> progress, CancellationToken stop)
     {
         long n = 0;
         await using var c = await WireClient.ConnectAsync(port);
@@ -122,6 +136,8 @@ public sealed class RestartAndBackupTests : IDisposable
                 {
                     await c.CallAsync(OpCode.SetData, new SetDataRequest($"/load/n{i / 2}", BitConverter.GetBytes(-i), -1));
                 }
+
+                Interlocked.Exchange(ref progress.Value, n);
             }
         }
         catch (OperationCanceledException)

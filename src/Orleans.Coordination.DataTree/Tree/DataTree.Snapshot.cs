@@ -44,8 +44,8 @@ public sealed class TreeImage
         int Version, int Cversion, int Aversion, long EphemeralOwner);
 
     /// <summary>
-    /// Writes the image: magic, header, then one length-prefixed record per node (parents before
-    /// children), the sessions, and the digest again as a trailer.
+    /// Writes the image: magic, header, then one length-prefixed record per node (in no particular
+    /// order), the sessions, and the digest again as a trailer.
     /// </summary>
     public void WriteTo(Stream stream)
     {
@@ -97,22 +97,17 @@ public sealed partial class DataTree
         _ = empty;
     }
 
-    /// <summary>Copies the tree's current state (apply thread). Cost is one pass over the nodes, no data copies.</summary>
+    /// <summary>
+    /// Copies the tree's current state (apply thread). One pass over the nodes copying references and
+    /// stat values: no data, path or ACL is copied.
+    /// </summary>
     public TreeImage CaptureImage()
     {
         var nodes = new TreeImage.NodeImage[_nodes.Count];
         var i = 0;
-        var stack = new Stack<string>();
-        stack.Push("/");
-        while (stack.Count > 0)
+        foreach (var (path, n) in _nodes)
         {
-            var path = stack.Pop();
-            var n = _nodes[path];
             nodes[i++] = new(path, n.Data, n.Acl, n.Czxid, n.Mzxid, n.Pzxid, n.Ctime, n.Mtime, n.Version, n.Cversion, n.Aversion, n.EphemeralOwner);
-            foreach (var c in n.Children)
-            {
-                stack.Push(PathUtils.Join(path, c));
-            }
         }
 
         return new TreeImage(LastZxid, Digest, nodes, [.. _sessions.Values]);
@@ -197,6 +192,22 @@ public sealed partial class DataTree
             throw new SnapshotFormatException($"{source}: no root node");
         }
 
+        // Nodes may come in any order: link every node to its parent once all are present.
+        foreach (var path in tree._nodes.Keys)
+        {
+            if (path == "/")
+            {
+                continue;
+            }
+
+            if (!tree._nodes.TryGetValue(PathUtils.Parent(path), out var parent))
+            {
+                throw new SnapshotFormatException($"{source}: node {path} has no parent");
+            }
+
+            parent.AddChild(PathUtils.Name(path));
+        }
+
         tree.LastZxid = lastZxid;
         return tree;
     }
@@ -218,17 +229,11 @@ public sealed partial class DataTree
             Aversion = r.ReadInt(),
             EphemeralOwner = r.ReadLong(),
         };
-        if (path != "/")
+        if (!_nodes.TryAdd(path, node))
         {
-            if (!_nodes.TryGetValue(PathUtils.Parent(path), out var parent))
-            {
-                throw new JuteException($"node {path} comes before its parent");
-            }
-
-            parent.AddChild(PathUtils.Name(path));
+            throw new JuteException($"node {path} appears twice");
         }
 
-        _nodes[path] = node;
         Digest += NodeDigest.Of(path, node);
         if (EphemeralOwners.IsSession(node.EphemeralOwner))
         {
