@@ -53,7 +53,7 @@ public sealed partial class CoordinationClient
             var established = false;
             try
             {
-                var timeout = PerHostConnectTimeout();
+                var timeout = PerHostConnectTimeout(disconnectedAt);
                 connection = await ServerConnection.OpenAsync(host, timeout, this, _options.MaxFrameLength, stop).ConfigureAwait(false);
                 var request = new ConnectRequest(
                     0,
@@ -117,7 +117,8 @@ public sealed partial class CoordinationClient
 
             if (established)
             {
-                disconnectedAt = Environment.TickCount64;
+                // Measured from when the server was last heard, as the server measures from when it last heard us.
+                disconnectedAt = connection?.LastReceive ?? Environment.TickCount64;
                 if (!stop.IsCancellationRequested && !_sessionClosed)
                 {
                     OnDisconnected();
@@ -240,7 +241,7 @@ public sealed partial class CoordinationClient
             {
                 var packet = new Packet<bool>(OpCode.Auth, new AuthPacket(0, scheme, auth), null, PacketKind.Auth, static (ref JuteReader _) => true);
                 packets.Add(packet);
-                _ = ObserveAsync(packet.Task, $"re-sending {scheme} credentials");
+                _ = ObserveAuthAsync(packet.Task, (scheme, auth));
             }
         }
 
@@ -288,6 +289,28 @@ public sealed partial class CoordinationClient
         var packet = new Packet<bool>(version2 ? OpCode.SetWatches2 : OpCode.SetWatches, new RecordWriter(record.Write), null, PacketKind.Request, static (ref JuteReader _) => true);
         _ = ObserveAsync(packet.Task, "re-registering watches");
         return packet;
+    }
+
+    /// <summary>Credentials the server rejects are forgotten, so the next connection does not fail the same way.</summary>
+    private async Task ObserveAuthAsync(Task task, (string Scheme, byte[] Auth) entry)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (AuthFailedException)
+        {
+            lock (_authInfo)
+            {
+                _authInfo.Remove(entry);
+            }
+
+            _logger.LogWarning("The server rejected the {Scheme} credentials; they are dropped", entry.Scheme);
+        }
+        catch (ConnectionLossException)
+        {
+            // The next connection sends them again.
+        }
     }
 
     private async Task ObserveAsync(Task task, string what)
@@ -441,12 +464,27 @@ public sealed partial class CoordinationClient
             && Environment.TickCount64 - disconnectedAt > timeout * 4L / 3;
     }
 
-    private TimeSpan PerHostConnectTimeout()
+    /// <summary>
+    /// The session timeout shared among the hosts (as Java does), at least 1 s, but never past the moment the
+    /// session must be given up for lost.
+    /// </summary>
+    private TimeSpan PerHostConnectTimeout(long disconnectedAt)
     {
         var timeout = Volatile.Read(ref _negotiatedTimeout);
         var basis = timeout > 0 ? TimeSpan.FromMilliseconds(timeout) : _options.SessionTimeout;
         var perHost = basis / _hosts.Length;
-        return perHost < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : perHost;
+        if (perHost < TimeSpan.FromSeconds(1))
+        {
+            perHost = TimeSpan.FromSeconds(1);
+        }
+
+        if (_everConnected && timeout > 0)
+        {
+            var left = TimeSpan.FromMilliseconds(disconnectedAt + (timeout * 4L / 3) - Environment.TickCount64);
+            perHost = TimeSpan.FromTicks(Math.Clamp(left.Ticks, TimeSpan.FromMilliseconds(200).Ticks, perHost.Ticks));
+        }
+
+        return perHost;
     }
 
     /// <summary>A random pause before reconnecting, growing with consecutive failures up to 1 s, so clients do not stampede.</summary>

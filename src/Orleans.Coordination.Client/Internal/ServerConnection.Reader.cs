@@ -28,6 +28,11 @@ internal sealed partial class ServerConnection
                 }
 
                 var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    Volatile.Write(ref _lastReceive, Environment.TickCount64);
+                }
+
                 while (true)
                 {
                     var status = FrameDecoder.TryReadFrame(ref buffer, _maxFrameLength, out var payload, out var length);

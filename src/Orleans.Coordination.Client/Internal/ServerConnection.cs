@@ -47,6 +47,7 @@ internal sealed partial class ServerConnection : IAsyncDisposable
     private readonly Queue<Packet> _authPending = new();
     private bool _dead;
     private long _lastSend;
+    private long _lastReceive;
     private Task _completion = Task.CompletedTask;
 
     private ServerConnection(Socket socket, DnsEndPoint endPoint, IConnectionOwner owner, int maxFrameLength)
@@ -58,9 +59,13 @@ internal sealed partial class ServerConnection : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         _lastSend = Environment.TickCount64;
+        _lastReceive = _lastSend;
     }
 
     public DnsEndPoint EndPoint { get; }
+
+    /// <summary>When the server was last heard from (Environment.TickCount64).</summary>
+    public long LastReceive => Volatile.Read(ref _lastReceive);
 
     /// <summary>Why the connection ended, once it has.</summary>
     public Exception? AbortReason { get; private set; }

@@ -47,9 +47,27 @@ public abstract class ServerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The server's process id.</summary>
+    public abstract int ProcessId { get; }
+
+    /// <summary>Freezes the server (SIGSTOP): connections stay open but nothing is answered.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     protected abstract Task StartAsync(int port);
 
     protected abstract Task StopAsync();
+
+    private async Task SignalAsync(string signal)
+    {
+        var (code, output) = await RunAsync("kill", ["-" + signal, ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {ProcessId} failed: {output}");
+        }
+    }
 
     public static int FreePort()
     {

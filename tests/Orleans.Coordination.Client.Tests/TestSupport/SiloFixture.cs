@@ -14,6 +14,8 @@ public sealed class SiloFixture : ServerFixture
 
     public override string Name => "silo";
 
+    public override int ProcessId => _process?.Id ?? throw new InvalidOperationException("the silo is not running");
+
     protected override async Task StartAsync(int port)
     {
         var dll = await LocateSiloAsync();

@@ -5,6 +5,8 @@ public sealed class ZooKeeperFixture : ServerFixture
 {
     public override string Name => "zookeeper";
 
+    public override int ProcessId => int.Parse(File.ReadAllText(Path.Combine(Directory, "pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
     private string Script => Path.Combine(RepositoryRoot(), "infra", "zk.sh");
 
     protected override async Task StartAsync(int port)
