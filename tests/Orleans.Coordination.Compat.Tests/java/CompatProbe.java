@@ -331,6 +331,22 @@ public final class CompatProbe {
         }
     }
 
+    /**
+     * Retries a call that fails with CONNECTIONLOSS (the client reconnects on its own), as applications do.
+     * Right after a dropped connection the handle may still report CONNECTED for a moment.
+     */
+    static <T> T retryOnConnectionLoss(String what, java.util.concurrent.Callable<T> call) throws Exception {
+        long deadline = System.currentTimeMillis() + 15000;
+        while (true) {
+            try {
+                return call.call();
+            } catch (KeeperException.ConnectionLossException e) {
+                check(System.currentTimeMillis() < deadline, what + ": still CONNECTIONLOSS after 15 s");
+                Thread.sleep(100);
+            }
+        }
+    }
+
     static void waitUntil(String what, long timeoutMs, java.util.concurrent.Callable<Boolean> condition) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (!condition.call()) {
@@ -1618,8 +1634,8 @@ public final class CompatProbe {
             holderStates.add(e.getState().toString());
         }
         obs("holder_states_after_bad_password_attach", holderStates);
-        waitUntil("holder reconnected", 10000, () -> zk.getState() == ZooKeeper.States.CONNECTED);
-        eq(zk.getSessionId(), stat(zk, p("e")).getEphemeralOwner(), "holder's ephemeral still there");
+        eq(zk.getSessionId(), retryOnConnectionLoss("holder reads", () -> stat(zk, p("e"))).getEphemeralOwner(),
+            "holder's ephemeral still there");
     }
 
     static void sessionTimeoutNegotiation() throws Exception {
@@ -1647,7 +1663,7 @@ public final class CompatProbe {
         long elapsed = System.currentTimeMillis() - silentFrom;
         obs("expiry_after_ms", elapsed);
         check(elapsed >= 3000, "session expired after only " + elapsed + " ms (timeout 4000)");
-        check(elapsed <= 9000, "session took " + elapsed + " ms to expire (timeout 4000)");
+        check(elapsed <= 12000, "session took " + elapsed + " ms to expire (timeout 4000)");
         Recorder late = new Recorder("late");
         reattach(sid, pw, late);
         late.expectState(KeeperState.Expired, 15000);
@@ -1779,8 +1795,8 @@ public final class CompatProbe {
         }
         obs("setData_1048576_bytes", outcome);
         check(!outcome.equals("accepted"), "a 1 MiB value must be refused");
-        waitUntil("reconnected", 15000, () -> zk.getState() == ZooKeeper.States.CONNECTED);
-        check(Arrays.equals(big2, zk.getData(p("big"), false, null)), "old value kept after the refused write");
+        check(Arrays.equals(big2, retryOnConnectionLoss("read after reconnect", () -> zk.getData(p("big"), false, null))),
+            "old value kept after the refused write");
         String createOutcome;
         try {
             zk.create(p("too-big"), tooBig, Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
@@ -1790,8 +1806,7 @@ public final class CompatProbe {
         }
         obs("create_1048576_bytes", createOutcome);
         check(!createOutcome.equals("accepted"), "a 1 MiB create must be refused");
-        waitUntil("reconnected", 15000, () -> zk.getState() == ZooKeeper.States.CONNECTED);
-        eq(null, zk.exists(p("too-big"), false), "refused create left nothing");
+        eq(null, retryOnConnectionLoss("exists after reconnect", () -> zk.exists(p("too-big"), false)), "refused create left nothing");
         List<String> states = new ArrayList<>();
         WatchedEvent e;
         while ((e = state.next(0)) != null) {

@@ -19,10 +19,9 @@ def body(hosts, base):
             leaders.append(name)
             current["count"] += 1
             current["max"] = max(current["max"], current["count"])
-        # Lead until told to stop, then leave the election by ending the session.
+        # Lead until told to stop. The test thread ends this leader's session first (a crash, as far as
+        # the others can tell) and counts it out at that moment, before anyone else can be elected.
         release[name].wait(30)
-        with guard:
-            current["count"] -= 1
 
     def run_quietly(election, name):
         try:
@@ -49,7 +48,9 @@ def body(hosts, base):
         leader = leaders[-1]
         time.sleep(0.3)
         eq(round_ + 1, len(leaders), "no second leader while the first leads")
-        # The leader's session ends (a crash as far as the others can tell).
+        # The leader stops leading, then its session ends (as a crashed leader's would).
+        with guard:
+            current["count"] -= 1
         clients[leader].stop()
         release[leader].set()
         if round_ < 2:
