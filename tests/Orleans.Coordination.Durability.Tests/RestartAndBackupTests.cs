@@ -65,7 +65,7 @@ public sealed class RestartAndBackupTests : IDisposable
 
             // The backup is taken while writes are going on, and writes go on after it.
             await WaitForAsync(() => Interlocked.Read(ref progress.Value) >= 200);
-            var (code, text) = await RunCliAsync("backup", "--server", $"127.0.0.1:{port}", "--to", backupFile);
+            var (code, text) = await Cli.RunAsync("backup", "--server", $"127.0.0.1:{port}", "--to", backupFile);
             Assert.True(code == 0, text);
             var afterBackup = Interlocked.Read(ref progress.Value);
             await WaitForAsync(() => Interlocked.Read(ref progress.Value) >= afterBackup + 100);
@@ -74,7 +74,7 @@ public sealed class RestartAndBackupTests : IDisposable
             sourceNodes = await ReadTreeAsync(port, "/load");
         }
 
-        var (restoreCode, restoreText) = await RunCliAsync("restore", "--from", backupFile, "--data-dir", Path.Combine(restoredParent, "s1", "data"));
+        var (restoreCode, restoreText) = await Cli.RunAsync("restore", "--from", backupFile, "--data-dir", Path.Combine(restoredParent, "s1", "data"));
         Assert.True(restoreCode == 0, restoreText);
         var zxid = long.Parse(restoreText.Split("zxid 0x")[1].Split(',')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
@@ -105,7 +105,7 @@ public sealed class RestartAndBackupTests : IDisposable
         bytes[bytes.Length / 2] ^= 0xFF;
         await File.WriteAllBytesAsync(damaged, bytes);
         var target = Path.Combine(_dir, "never");
-        var (badCode, badText) = await RunCliAsync("restore", "--from", damaged, "--data-dir", target);
+        var (badCode, badText) = await Cli.RunAsync("restore", "--from", damaged, "--data-dir", target);
         Assert.NotEqual(0, badCode);
         Assert.Contains("damaged", badText, StringComparison.OrdinalIgnoreCase);
         Assert.False(Directory.Exists(target));
@@ -159,30 +159,6 @@ public sealed class RestartAndBackupTests : IDisposable
         }
 
         return result;
-    }
-
-    private static async Task<(int Code, string Output)> RunCliAsync(params string[] args)
-    {
-        var cli = Path.Combine(SiloProcess.RepoRoot, "src/Orleans.Coordination.Cli/bin/Release/net10.0/coord.dll");
-        if (!File.Exists(cli))
-        {
-            using var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", Path.Combine(SiloProcess.RepoRoot, "src/Orleans.Coordination.Cli")]) { UseShellExecute = false })!;
-            await build.WaitForExitAsync();
-        }
-
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(cli);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout + await stderr);
     }
 
     public void Dispose()
