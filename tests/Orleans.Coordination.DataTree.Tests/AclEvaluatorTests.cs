@@ -91,7 +91,6 @@ public sealed class AclEvaluatorTests
             new Id("world", "someone"),
             new Id("unknown", "x"),
             new Id("digest", "no-colon"),
-            new Id("digest", ":hash-without-user"),
             new Id("ip", "not-an-ip"),
             new Id("ip", "10.0.0.0/33"),
             new Id("ip", "10.0.0.0/-1"),
@@ -103,6 +102,15 @@ public sealed class AclEvaluatorTests
                 AclEvaluator.FixUp([new Acl(Perms.All, Id.Anyone), new Acl(Perms.Read, bad)], Ids(Localhost), out _) == ErrorCode.InvalidAcl,
                 $"{bad} should be rejected");
         }
+    }
+
+    [Theory]
+    [InlineData("bob:")]
+    [InlineData("bob:hash:extra")]
+    public void Fix_up_rejects_digest_ids_that_are_not_exactly_two_colon_separated_parts(string ident)
+    {
+        // ZooKeeper's DigestAuthenticationProvider.isValid: id.split(":").length == 2 (Java drops trailing empty parts).
+        Assert.Equal(ErrorCode.InvalidAcl, AclEvaluator.FixUp([new Acl(Perms.All, new Id("digest", ident))], Ids(Localhost), out _));
     }
 
     [Fact]

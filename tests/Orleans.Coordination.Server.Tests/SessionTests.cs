@@ -208,6 +208,31 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task Session_survives_a_dropped_connection_and_reattaches_within_its_timeout()
+    {
+        await using var silo = await StartAsync();
+        await using var observer = await silo.ConnectAsync(2000);
+        long sessionId;
+        byte[] passwd;
+        long lastZxid;
+        await using (var c = await silo.ConnectAsync(2000))
+        {
+            await c.CreateOkAsync("/survivor", mode: CreateMode.Ephemeral);
+            (sessionId, passwd, lastZxid) = (c.SessionId, c.Passwd, c.LastZxid);
+        }
+
+        await Task.Delay(300);
+        Assert.True(await observer.NodeExistsAsync("/survivor"), "the ephemeral went with the connection, not the session");
+        var (again, hs) = await RawClient.ReattachAsync(silo.Port, sessionId, passwd, timeoutMs: 2000, lastZxid: lastZxid);
+        await using (again)
+        {
+            Assert.Equal(sessionId, hs.Response.SessionId);
+            Assert.Equal(sessionId, (await again.ExistsAsync("/survivor")).Read<StatResponse>().Stat.EphemeralOwner);
+            Assert.Equal(ErrorCode.NodeExists, (await again.CreateAsync("/survivor", mode: CreateMode.Ephemeral)).Err);
+        }
+    }
+
+    [Fact]
     public async Task Reattached_session_keeps_its_ephemerals_and_expires_on_its_new_timeout()
     {
         await using var silo = await StartAsync();

@@ -464,7 +464,7 @@ public sealed class WireOpsTests
             relative,
             DataWatches: ["/changed", "/unchanged", "/vanished"],
             ExistWatches: ["/appeared", "/still-missing"],
-            ChildWatches: ["/kids"],
+            ChildWatches: ["/kids", "/no-kids"],
             PersistentWatches: [],
             PersistentRecursiveWatches: [],
             IsVersion2: false);
@@ -492,9 +492,10 @@ public sealed class WireOpsTests
                 (EventType.NodeDeleted, "/vanished"),
                 (EventType.NodeCreated, "/appeared"),
                 (EventType.NodeChildrenChanged, "/kids"),
+                (EventType.NodeDeleted, "/no-kids"),
             },
             events.Select(e => (e.Event.Type, e.Event.Path)).ToHashSet());
-        Assert.Equal(4, events.Count);
+        Assert.Equal(5, events.Count);
 
         // The watches that were not owed an event were registered and now fire normally.
         Assert.Equal(ErrorCode.Ok, (await writer.SetDataAsync("/unchanged", [1])).Err);
