@@ -96,9 +96,19 @@ timeout --kill-after=30 "${TEST_TIMEOUT:-3600}" dotnet test Orleans.Coordination
 status=${PIPESTATUS[0]}
 ((status == 124)) && say "dotnet test did not finish within ${TEST_TIMEOUT:-3600} s and was killed"
 
-# "Passed!  - Failed:     0, Passed:    56, Skipped:     0, Total:    56, Duration: ..." per assembly.
-read -r passed failed < <(sed -nE 's/^.*(Passed|Failed)! +- Failed: +([0-9]+), Passed: +([0-9]+),.*$/\3 \2/p' "$log" |
-  awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }')
+# Per assembly, the default console logger prints
+#   "Passed!  - Failed:     0, Passed:    56, Skipped:     0, Total:    56, Duration: ..."
+# and with "console;verbosity=normal" a block "Total tests: N" / "     Passed: N" / "     Failed: N".
+read -r passed failed < <(awk '
+  match($0, /(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+/) {
+    line = substr($0, RSTART, RLENGTH); gsub(/[^0-9]+/, " ", line); split(line, n, " ")
+    one = 1; of += n[1]; op += n[2]; next
+  }
+  /^Total tests: [0-9]+/ { block = 1; next }
+  block && /^ +Passed: [0-9]+$/ { bp += $2; next }
+  block && /^ +Failed: [0-9]+$/ { bf += $2; next }
+  block && /Total time:/ { block = 0 }
+  END { if (one) print op + 0, of + 0; else print bp + 0, bf + 0 }' "$log")
 cleanup
 echo "$passed passed, $failed failed"
 exit "$status"
