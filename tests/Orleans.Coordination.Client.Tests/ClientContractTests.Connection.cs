@@ -119,6 +119,9 @@ public abstract partial class ClientContractTests
         })).WaitAsync(Timeout);
         Assert.All(outcomes, o => Assert.Contains(o, new[] { "ok", "loss" }));
 
+        // Requests issued while suspended wait for the new connection (after the credentials are re-sent).
+        var queued = client.GetDataAsync(P("guarded"));
+
         // A change while the client is away: setWatches reports it on reconnect.
         await Within(Client.SetDataAsync(P("busy"), B("changed-while-away")));
         await WaitForState(client, ConnectionState.Reconnected);
@@ -130,6 +133,7 @@ public abstract partial class ClientContractTests
         Assert.Equal(new WatchEvent(EventType.None, KeeperState.SyncConnected, null), e2);
 
         // The session and its credentials survived.
+        Assert.Equal("g", S((await Within(queued)).Data));
         Assert.Equal("g", S((await Within(client.GetDataAsync(P("guarded")))).Data));
         var eph = await Within(client.ExistsAsync(P("eph")));
         Assert.Equal(sessionId, eph!.Value.EphemeralOwner);

@@ -10,7 +10,7 @@ public abstract partial class ClientContractTests
     [Fact]
     public async Task Pings_keep_an_idle_session_alive()
     {
-        var client = await ConnectAsync(configure: o => o.SessionTimeout = TimeSpan.FromSeconds(4));
+        var client = NewClient(configure: o => o.SessionTimeout = TimeSpan.FromSeconds(4));
         var transitions = new ConcurrentQueue<ConnectionState>();
         client.StateChanged += (_, e) => transitions.Enqueue(e.State);
         await Within(client.CreateAsync(P("idle"), null, mode: CreateMode.Ephemeral));
@@ -18,7 +18,7 @@ public abstract partial class ClientContractTests
 
         // Without pings the server would expire the session after 4 to 6 s of silence.
         await Task.Delay(client.SessionTimeout * 1.6);
-        Assert.Empty(transitions);
+        Assert.Equal([ConnectionState.Connected], transitions);
         Assert.Equal(ConnectionState.Connected, client.State);
         Assert.Equal(sessionId, (await Within(Client.ExistsAsync(P("idle"))))!.Value.EphemeralOwner);
     }
