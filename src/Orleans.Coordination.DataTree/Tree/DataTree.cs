@@ -25,11 +25,12 @@ public sealed partial class DataTree
 
     public DataTree()
     {
-        var root = new DataNode(null, Acl.OpenAclUnsafe, 0, 0, 0);
+        // As in ZooKeeper: the system nodes hold empty (not null) data, and /zookeeper/config has aversion -1.
+        var root = new DataNode([], Acl.OpenAclUnsafe, 0, 0, 0);
         _nodes["/"] = root;
         AddSystemNode(ZooKeeperPath, Acl.OpenAclUnsafe);
         AddSystemNode(QuotaPath, Acl.OpenAclUnsafe);
-        AddSystemNode(ConfigPath, Acl.ReadAclUnsafe);
+        AddSystemNode(ConfigPath, Acl.ReadAclUnsafe).Aversion = -1;
         Digest = 0;
         foreach (var (path, node) in _nodes)
         {
@@ -101,10 +102,11 @@ public sealed partial class DataTree
     /// <summary>Sets the zxid a freshly loaded snapshot or a recovered log reached.</summary>
     public void SetLastZxid(long zxid) => LastZxid = zxid;
 
-    private void AddSystemNode(string path, IReadOnlyList<Acl> acl)
+    private DataNode AddSystemNode(string path, IReadOnlyList<Acl> acl)
     {
-        var node = new DataNode(null, acl, 0, 0, 0);
+        var node = new DataNode([], acl, 0, 0, 0);
         _nodes[path] = node;
         _nodes[PathUtils.Parent(path)].AddChild(PathUtils.Name(path));
+        return node;
     }
 }
