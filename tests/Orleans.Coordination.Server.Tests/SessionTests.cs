@@ -71,14 +71,15 @@ public sealed class SessionTests
     public async Task Pings_keep_a_session_alive_past_several_timeouts()
     {
         await using var silo = await StartAsync();
-        await using var c = await silo.ConnectAsync(400);
-        Assert.Equal(400, c.NegotiatedTimeout);
+        await using var c = await silo.ConnectAsync(600);
+        Assert.Equal(600, c.NegotiatedTimeout);
         await c.CreateOkAsync("/kept", mode: CreateMode.Ephemeral);
 
+        // Four timeouts' worth of time, pinging every ~100 ms.
         var sw = Stopwatch.StartNew();
-        while (sw.ElapsedMilliseconds < 2000)
+        while (sw.ElapsedMilliseconds < 2400)
         {
-            await Task.Delay(80);
+            await Task.Delay(100);
             var pong = await c.PingAsync();
             Assert.Equal(Xids.Ping, pong.Xid);
             Assert.Equal(ErrorCode.Ok, pong.Err);
@@ -95,12 +96,12 @@ public sealed class SessionTests
     public async Task Any_request_counts_as_a_sign_of_life()
     {
         await using var silo = await StartAsync();
-        await using var c = await silo.ConnectAsync(400);
+        await using var c = await silo.ConnectAsync(600);
         await c.CreateOkAsync("/busy", mode: CreateMode.Ephemeral);
         var sw = Stopwatch.StartNew();
-        while (sw.ElapsedMilliseconds < 1500)
+        while (sw.ElapsedMilliseconds < 2000)
         {
-            await Task.Delay(80);
+            await Task.Delay(100);
             Assert.Equal(ErrorCode.Ok, (await c.GetDataAsync("/busy")).Err);
         }
     }
