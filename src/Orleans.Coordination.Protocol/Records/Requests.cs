@@ -151,7 +151,7 @@ public sealed record SetWatchesRequest(
     IReadOnlyList<string> ChildWatches,
     IReadOnlyList<string> PersistentWatches,
     IReadOnlyList<string> PersistentRecursiveWatches,
-    bool IsVersion2)
+    bool IsVersion2) : IJuteRecord
 {
     public static SetWatchesRequest Read(ref JuteReader reader, bool version2)
     {
