@@ -6,8 +6,9 @@ namespace Orleans.Coordination.Consensus;
 public sealed partial class ReplicaCore
 {
     private readonly Dictionary<int, Vote> _received = [];
-    private readonly Dictionary<int, (int Leader, PeerState State)> _outOfElection = [];
+    private readonly Dictionary<int, (int Leader, PeerState State, long Round)> _outOfElection = [];
     private long _round;
+    private long _leaderRound;
     private Vote _vote;
     private long _electionResendAt;
     private long _finalizeAt = -1;
@@ -66,7 +67,7 @@ public sealed partial class ReplicaCore
             _finalizeAt = -1;
             if (VoteHasQuorum())
             {
-                Decide(_vote.Leader);
+                Decide(_vote.Leader, _round);
                 return;
             }
         }
@@ -79,6 +80,13 @@ public sealed partial class ReplicaCore
 
     private void OnNotification(int from, Notification n)
     {
+        if (_role is ReplicaRole.Following or ReplicaRole.Observing && from == _leaderId && n.State == PeerState.Looking && n.Round > _leaderRound)
+        {
+            // Our leader is electing again (a dropped connection, in ZooKeeper): stop following it now rather than
+            // after a timeout, and stop telling others that it leads.
+            StartLooking();
+        }
+
         if (_role != ReplicaRole.Looking)
         {
             // Tell a looking server (or an observer asking) which leader this server is with.
@@ -135,21 +143,21 @@ public sealed partial class ReplicaCore
         }
 
         // The sender follows or leads: maybe a leader is already established and this server should join it.
-        _outOfElection[from] = (n.ProposedLeader, n.State);
+        _outOfElection[from] = (n.ProposedLeader, n.State, n.Round);
         var leader = n.ProposedLeader;
         if (!_isObserver && n.Round == _round)
         {
             _received[from] = incoming;
             if (CountVotesFor(_received, leader) >= _quorum && LeaderConfirmed(leader, sameRound: true))
             {
-                Decide(leader);
+                Decide(leader, _round);
                 return;
             }
         }
 
         if (leader != _id && CountOutOfElectionFor(leader) >= _quorum && LeaderConfirmed(leader, sameRound: false))
         {
-            Decide(leader);
+            Decide(leader, _outOfElection[leader].Round);
         }
     }
 
@@ -207,7 +215,7 @@ public sealed partial class ReplicaCore
 
         if (_options.FinalizeWaitTicks == 0)
         {
-            Decide(_vote.Leader);
+            Decide(_vote.Leader, _round);
         }
         else
         {
@@ -215,8 +223,11 @@ public sealed partial class ReplicaCore
         }
     }
 
-    private void Decide(int leader)
+    /// <param name="leader">The server to lead or follow.</param>
+    /// <param name="leaderRound">The leader's election round: its later looking notifications mean it gave up.</param>
+    private void Decide(int leader, long leaderRound)
     {
+        _leaderRound = leaderRound;
         if (leader == _id)
         {
             BecomeLeader();

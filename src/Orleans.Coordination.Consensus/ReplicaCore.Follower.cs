@@ -52,7 +52,7 @@ public sealed partial class ReplicaCore
     private void SendFollowerInfo()
     {
         _infoResendAt = _now + (2 * _options.HeartbeatTicks);
-        Send(_leaderId, new FollowerInfo(_session, _epochs.AcceptedEpoch, _epochs.CurrentEpoch, LastLogged, _isObserver));
+        Send(_leaderId, new FollowerInfo(_session, _epochs.AcceptedEpoch, _epochs.AcceptedLeaderId, _epochs.CurrentEpoch, LastLogged, _isObserver));
     }
 
     private void TickFollower()
@@ -397,6 +397,12 @@ public sealed partial class ReplicaCore
         }
 
         _leaderLastHeard = _now;
+        if (_fphase == FollowerPhase.Broadcast && !_serving)
+        {
+            // Not activated yet: our NEWLEADER ack may have been lost, and repeating it is harmless.
+            Send(_leaderId, new AckNewLeader(_epoch, _session, _newLeaderZxid));
+        }
+
         Send(_leaderId, new PingAck(_epoch, m.Round, LastLogged, DurablePoint));
         if (_fphase == FollowerPhase.Broadcast)
         {

@@ -99,6 +99,16 @@ public sealed partial class ReplicaCore
             }
         }
 
+        // A follower stuck in discovery or synchronisation (lost messages) is forgotten: without our pings it
+        // times out and connects again with a fresh session.
+        foreach (var peer in _peers.Values.ToList())
+        {
+            if (peer.Phase != PeerPhase.Active && _now - peer.PhaseSince > _options.InitLimitTicks)
+            {
+                _peers.Remove(peer.Id);
+            }
+        }
+
         if (_lphase != LeaderPhase.Discovery && _now >= _nextPingAt)
         {
             _nextPingAt = _now + _options.HeartbeatTicks;
@@ -177,8 +187,21 @@ public sealed partial class ReplicaCore
             return;
         }
 
+        // A voter that accepted a newer epoch, or this epoch from another leader (one that never got established),
+        // can never join this epoch. Once established, step down so that the next epoch, greater than every
+        // accepted one, can include it; before that, it simply does not count.
+        if (!m.IsObserver && (m.AcceptedEpoch > _epoch || (m.AcceptedEpoch == _epoch && m.AcceptedLeaderId != _id)) && _epoch != 0)
+        {
+            if (_lphase == LeaderPhase.Broadcast)
+            {
+                StepDown();
+            }
+
+            return;
+        }
+
         // A new connection from this server (first, or after a restart or a gap): start it from discovery.
-        peer = new Peer(from, m.IsObserver, m.Session) { AcceptedEpoch = m.AcceptedEpoch, LastHeard = _now };
+        peer = new Peer(from, m.IsObserver, m.Session) { AcceptedEpoch = m.AcceptedEpoch, LastHeard = _now, PhaseSince = _now };
         _peers[from] = peer;
         if (_lphase == LeaderPhase.Discovery)
         {
@@ -243,18 +266,14 @@ public sealed partial class ReplicaCore
 
     private void OnAckEpoch(Peer peer, AckEpoch m)
     {
-        // A voter whose history is ahead of ours may hold commits we lack: we must not lead (ZooKeeper does the same).
-        if (m.CurrentEpoch > _startCurrentEpoch || (m.CurrentEpoch == _startCurrentEpoch && m.LastZxid > _startLastZxid))
+        // Until a quorum acknowledged the epoch, a voter whose history is ahead of ours may hold commits we lack:
+        // we must not lead (ZooKeeper does the same). Once a quorum of voters, none ahead of us, acknowledged it,
+        // our history holds every committed txn, so a later joiner's extra records are uncommitted: TRUNC drops them.
+        if (_lphase == LeaderPhase.EpochDecided
+            && !peer.IsObserver
+            && (m.CurrentEpoch > _startCurrentEpoch || (m.CurrentEpoch == _startCurrentEpoch && m.LastZxid > _startLastZxid)))
         {
-            if (_lphase != LeaderPhase.Broadcast && !peer.IsObserver)
-            {
-                StepDown();
-            }
-            else
-            {
-                _peers.Remove(peer.Id);
-            }
-
+            StepDown();
             return;
         }
 
@@ -683,5 +702,8 @@ public sealed partial class ReplicaCore
         public long LastReportedRound { get; set; }
 
         public long ActiveSinceRound { get; set; }
+
+        /// <summary>When the peer connected (its session began).</summary>
+        public long PhaseSince { get; init; }
     }
 }

@@ -180,7 +180,7 @@ public sealed partial class ReplicaCore
     /// <summary>Hands every committed record not yet delivered to the shell, in zxid order.</summary>
     private void DeliverCommitted()
     {
-        if (_committed <= _delivered)
+        if (_committed <= _delivered || LastLogged <= _delivered)
         {
             return;
         }
@@ -196,11 +196,9 @@ public sealed partial class ReplicaCore
 
     private void AdvanceCommit(long zxid)
     {
-        if (zxid > _committed)
-        {
-            _committed = zxid;
-            DeliverCommitted();
-        }
+        // The commit point may have arrived before the records it covers (reordering): deliver what is here now.
+        _committed = Math.Max(_committed, zxid);
+        DeliverCommitted();
     }
 
     private void CompactLog(long zxid)

@@ -5,10 +5,11 @@ namespace Orleans.Coordination.Consensus.Messages;
 /// </summary>
 /// <param name="Session">Identifies this connection attempt (incarnation and attempt); echoed by the leader.</param>
 /// <param name="AcceptedEpoch">The follower's acceptedEpoch.</param>
+/// <param name="AcceptedLeaderId">The leader that proposed <paramref name="AcceptedEpoch"/> (-1 if unknown).</param>
 /// <param name="CurrentEpoch">The follower's currentEpoch.</param>
 /// <param name="LastZxid">The follower's last logged zxid.</param>
 /// <param name="IsObserver">Whether the follower is an observer.</param>
-public sealed record FollowerInfo(long Session, long AcceptedEpoch, long CurrentEpoch, long LastZxid, bool IsObserver) : ReplicaMessage;
+public sealed record FollowerInfo(long Session, long AcceptedEpoch, int AcceptedLeaderId, long CurrentEpoch, long LastZxid, bool IsObserver) : ReplicaMessage;
 
 /// <summary>NEWEPOCH (LEADERINFO): the epoch the leader proposes, greater than every acceptedEpoch of a quorum.</summary>
 /// <param name="Epoch">The proposed epoch.</param>

@@ -52,7 +52,7 @@ public static class MessageCodec
                 w.Byte((byte)Tag.Notification).Long(m.Round).Int(m.ProposedLeader).Long(m.ProposedEpoch).Long(m.ProposedZxid).Byte((byte)m.State);
                 break;
             case FollowerInfo m:
-                w.Byte((byte)Tag.FollowerInfo).Long(m.Session).Long(m.AcceptedEpoch).Long(m.CurrentEpoch).Long(m.LastZxid).Byte(m.IsObserver ? (byte)1 : (byte)0);
+                w.Byte((byte)Tag.FollowerInfo).Long(m.Session).Long(m.AcceptedEpoch).Int(m.AcceptedLeaderId).Long(m.CurrentEpoch).Long(m.LastZxid).Byte(m.IsObserver ? (byte)1 : (byte)0);
                 break;
             case NewEpoch m:
                 w.Byte((byte)Tag.NewEpoch).Long(m.Epoch).Long(m.Session);
@@ -132,7 +132,7 @@ public static class MessageCodec
         ReplicaMessage message = tag switch
         {
             Tag.Notification => new Notification(r.Long(), r.Int(), r.Long(), r.Long(), r.State()),
-            Tag.FollowerInfo => new FollowerInfo(r.Long(), r.Long(), r.Long(), r.Long(), r.Bool()),
+            Tag.FollowerInfo => new FollowerInfo(r.Long(), r.Long(), r.Int(), r.Long(), r.Long(), r.Bool()),
             Tag.NewEpoch => new NewEpoch(r.Long(), r.Long()),
             Tag.AckEpoch => new AckEpoch(r.Long(), r.Long(), r.Long(), r.Long()),
             Tag.Diff => new Diff(r.Long(), r.Long(), r.Long(), r.Records()),
