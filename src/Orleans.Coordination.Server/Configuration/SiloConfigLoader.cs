@@ -52,6 +52,7 @@ public static class SiloConfigLoader
         new("admin.enabled", Kind.Bool, (o, v) => o.AdminEnabled = (bool)v!),
         new("admin.address", Kind.String, (o, v) => o.AdminAddress = (string)v!, v => System.Net.IPAddress.TryParse((string)v!, out _) ? null : "must be an IP address"),
         new("admin.port", Kind.Int, (o, v) => o.AdminPort = (int)v!, Range(0, 65535)),
+        new("admin.token", Kind.NullableString, (o, v) => o.AdminToken = (string?)v, v => v is null || ((string)v).Length >= 16 ? null : "must be at least 16 characters"),
     ];
 
     /// <summary>The names of every key, for documentation and tests.</summary>

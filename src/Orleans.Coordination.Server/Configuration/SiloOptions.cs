@@ -83,6 +83,12 @@ public sealed class SiloOptions
     /// <summary>Port of the admin HTTP endpoint (/commands/*, /health/*); 0 picks a free one.</summary>
     public int AdminPort { get; set; } = 8080;
 
+    /// <summary>
+    /// Bearer token for mutating admin commands (POST /commands/snapshot). Without it, those commands
+    /// accept only the super digest (Authorization: Digest super:password) and are refused when neither is set.
+    /// </summary>
+    public string? AdminToken { get; set; }
+
     public int EffectiveMinSessionTimeout => MinSessionTimeout > 0 ? MinSessionTimeout : 2 * TickTime;
 
     public int EffectiveMaxSessionTimeout => MaxSessionTimeout > 0 ? MaxSessionTimeout : 20 * TickTime;

@@ -35,4 +35,11 @@ public static class OpNames
         OpCode.WhoAmI => "HOMI",
         _ => "UNKN",
     };
+
+    /// <summary>A lower-case op name for metric labels, e.g. "getData".</summary>
+    public static string Metric(OpCode op)
+    {
+        var name = op.ToString();
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
 }

@@ -113,7 +113,7 @@ public sealed partial class ClientConnection
                         }
                     }
 
-                    _core.Post(new Processing.RequestWork(this, xid, type, request, Environment.TickCount64));
+                    _core.Post(new Processing.RequestWork(this, xid, type, request, System.Diagnostics.Stopwatch.GetTimestamp()));
                 }
             }
             finally

@@ -239,11 +239,12 @@ public sealed class LogTxnSink : Processing.ITxnSink
         log.Failed += failed;
     }
 
-    public void Append(Transaction txn)
+    public int Append(Transaction txn)
     {
         _buffer.Clear();
         txn.Write(_buffer);
         _log.Append(txn.Zxid, _buffer.WrittenSpan);
+        return _buffer.Length;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -8,13 +8,18 @@ namespace Orleans.Coordination.Server.Processing;
 /// </summary>
 public interface ITxnSink : IAsyncDisposable
 {
-    void Append(Transaction txn);
+    /// <summary>Appends a txn; returns its serialized size in bytes.</summary>
+    int Append(Transaction txn);
 }
 
 /// <summary>No durability: every txn is reported durable as soon as it is appended.</summary>
 public sealed class InMemoryTxnSink(Action<long> durable) : ITxnSink
 {
-    public void Append(Transaction txn) => durable(txn.Zxid);
+    public int Append(Transaction txn)
+    {
+        durable(txn.Zxid);
+        return 0;
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

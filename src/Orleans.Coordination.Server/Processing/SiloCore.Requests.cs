@@ -335,7 +335,9 @@ public sealed partial class SiloCore
                 break;
         }
 
-        var latency = Environment.TickCount64 - p.ReceivedAt;
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(p.ReceivedAt);
+        var latency = (long)elapsed.TotalMilliseconds;
+        Metrics.RecordRequest(p.Type, elapsed.TotalSeconds);
         conn.Stats.RecordLatency(latency);
         conn.Stats.LastZxid = lastZxid;
         conn.Stats.LastResponseTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -40,6 +40,7 @@ public sealed partial class SiloCore
         }
 
         var image = Tree.CaptureImage();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var task = Task.Run(() => _storage.SaveSnapshotAsync(image));
         _snapshotTask = task.ContinueWith(
             t =>
@@ -47,6 +48,10 @@ public sealed partial class SiloCore
                 if (t.IsFaulted)
                 {
                     _logger.LogError(t.Exception!.GetBaseException(), "Snapshot at zxid 0x{Zxid:x} failed", image.LastZxid);
+                }
+                else
+                {
+                    Metrics.CountSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, t.Result.CompressedSize);
                 }
             },
             TaskScheduler.Default);

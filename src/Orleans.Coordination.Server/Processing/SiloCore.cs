@@ -23,7 +23,7 @@ public sealed partial class SiloCore : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Preparer _preparer;
     private readonly SessionTracker _sessions;
-    private readonly Queue<(Transaction Txn, PendingRequest? Pending)> _proposals = new();
+    private readonly Queue<(Transaction Txn, PendingRequest? Pending, long AppendedAt)> _proposals = new();
     private readonly Dictionary<long, ClientConnection> _connectionsBySession = [];
     private readonly HashSet<ClientConnection> _connections = [];
     private readonly Dictionary<string, int> _connectionsByAddress = new(StringComparer.Ordinal);
@@ -65,6 +65,9 @@ public sealed partial class SiloCore : IAsyncDisposable
     public Tree Tree { get; }
 
     public ServerStats Stats { get; }
+
+    /// <summary>Histograms and counters behind /metrics.</summary>
+    public SiloMetrics Metrics { get; } = new();
 
     public long Epoch { get; private set; }
 
@@ -214,8 +217,8 @@ public sealed partial class SiloCore : IAsyncDisposable
             pending.WaitZxid = zxid;
         }
 
-        _proposals.Enqueue((txn, pending));
-        _sink.Append(txn);
+        _proposals.Enqueue((txn, pending, System.Diagnostics.Stopwatch.GetTimestamp()));
+        Metrics.CountProposal(_sink.Append(txn));
         return txn;
     }
 
@@ -231,10 +234,12 @@ public sealed partial class SiloCore : IAsyncDisposable
         HashSet<ClientConnection>? touched = null;
         while (_proposals.Count > 0 && _proposals.Peek().Txn.Zxid <= zxid)
         {
-            var (txn, pending) = _proposals.Dequeue();
+            var (txn, pending, appendedAt) = _proposals.Dequeue();
+            Metrics.FsyncLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(appendedAt).TotalSeconds);
             var results = Tree.Apply(txn);
             _preparer.Applied(txn.Zxid);
             Stats.CountCommitted();
+            Metrics.CountCommit();
             _txnsSinceSnapshot++;
             AfterApply(txn);
             if (pending is not null)

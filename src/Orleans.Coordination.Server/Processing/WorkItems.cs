@@ -10,6 +10,7 @@ public abstract record WorkItem;
 
 public sealed record ConnectWork(ClientConnection Connection, ConnectRequest Request) : WorkItem;
 
+/// <summary>A decoded request; <paramref name="ReceivedAt"/> is a Stopwatch timestamp.</summary>
 public sealed record RequestWork(ClientConnection Connection, int Xid, OpCode Type, IJuteRecord? Request, long ReceivedAt) : WorkItem;
 
 public sealed record ConnectionClosedWork(ClientConnection Connection) : WorkItem;
