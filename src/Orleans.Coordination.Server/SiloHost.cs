@@ -62,7 +62,7 @@ public sealed class SiloHost : IAsyncDisposable
         // Port 0 means "any free port": pick one now so that the bound port is known without asking Kestrel.
         var clientPort = options.ClientPort == 0 ? FreePort(options.ClientAddress) : options.ClientPort;
         var adminPort = options.AdminPort == 0 ? FreePort(options.AdminAddress) : options.AdminPort;
-        var core = new SiloCore(options, loggerFactory.CreateLogger("Orleans.Coordination.Silo"), storage);
+        var core = new SiloCore(options, loggerFactory.CreateLogger("Orleans.Coordination.Silo"), storage) { ClientPort = clientPort };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);

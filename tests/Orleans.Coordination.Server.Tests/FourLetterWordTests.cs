@@ -63,7 +63,8 @@ public sealed partial class FourLetterWordTests
         Assert.All(parts, p => double.Parse(p, CultureInfo.InvariantCulture));
         Assert.True(Number(text, "Received: ") >= 2);
         Assert.True(Number(text, "Sent: ") >= 2);
-        Assert.Equal(1, Number(text, "Connections: "));
+        // As in ZooKeeper, the connection asking is counted too.
+        Assert.Equal(2, Number(text, "Connections: "));
         Assert.Equal(0, Number(text, "Outstanding: "));
         var zxid = Assert.Single(lines, l => l.StartsWith("Zxid: 0x", StringComparison.Ordinal));
         Assert.Equal(c.LastZxid, long.Parse(zxid["Zxid: 0x".Length..], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
@@ -82,8 +83,10 @@ public sealed partial class FourLetterWordTests
         Assert.StartsWith("Zookeeper version: ", lines[0], StringComparison.Ordinal);
         Assert.Equal("Clients:", lines[1]);
         Assert.Matches(ClientLine(), lines[2]);
-        Assert.Equal(string.Empty, lines[3]);
-        Assert.StartsWith("Latency min/avg/max: ", lines[4], StringComparison.Ordinal);
+        // The connection asking is listed last, as ZooKeeper lists it: [0](queued=0,recved=1,sent=0).
+        Assert.Matches(@"^ /127\.0\.0\.1:\d+\[0\]\(queued=0,recved=1,sent=0\)$", lines[3]);
+        Assert.Equal(string.Empty, lines[4]);
+        Assert.StartsWith("Latency min/avg/max: ", lines[5], StringComparison.Ordinal);
         Assert.Contains("Mode: standalone", lines);
     }
 
@@ -107,7 +110,7 @@ public sealed partial class FourLetterWordTests
         Assert.StartsWith("3.", map["zk_version"], StringComparison.Ordinal);
         Assert.Equal("standalone", map["zk_server_state"]);
         double.Parse(map["zk_avg_latency"], CultureInfo.InvariantCulture);
-        Assert.Equal("1", map["zk_num_alive_connections"]);
+        Assert.Equal("2", map["zk_num_alive_connections"]);
         Assert.Equal("5", map["zk_znode_count"]);
         Assert.Equal("1", map["zk_watch_count"]);
         Assert.Equal("1", map["zk_ephemerals_count"]);
@@ -124,7 +127,9 @@ public sealed partial class FourLetterWordTests
         await c.CreateOkAsync("/a");
         var text = await AskAsync(silo, "cons");
         var lines = Lines(text);
-        var line = Assert.Single(lines, l => l.Length > 0);
+        // The asking connection comes first ([0], no session); then the client's own line.
+        Assert.Matches(@"^ /127\.0\.0\.1:\d+\[0\]\(queued=0,recved=1,sent=0\)$", lines[0]);
+        var line = Assert.Single(lines, l => l.Contains("sid=", StringComparison.Ordinal));
         Assert.Matches(ConsLine(), line);
         Assert.Contains($"sid=0x{c.SessionId:x},", line, StringComparison.Ordinal);
         Assert.Contains(",to=30000,", line, StringComparison.Ordinal);
@@ -233,7 +238,7 @@ public sealed partial class FourLetterWordTests
         await c.CreateOkAsync("/b");
         Assert.Contains("recved=2,", await AskAsync(silo, "cons"), StringComparison.Ordinal);
         Assert.Equal("Connection stats reset.\n", await AskAsync(silo, "crst"));
-        var line = Assert.Single(Lines(await AskAsync(silo, "cons")), l => l.Length > 0);
+        var line = Assert.Single(Lines(await AskAsync(silo, "cons")), l => l.Contains("sid=", StringComparison.Ordinal));
         Assert.Contains("recved=0,sent=0,", line, StringComparison.Ordinal);
         Assert.Contains(",lop=NA,", line, StringComparison.Ordinal);
     }

@@ -108,7 +108,8 @@ public static class AclEvaluator
 
                     break;
                 case "digest":
-                    if (a.Id.Ident.IndexOf(':') <= 0)
+                    // ZooKeeper's DigestAuthenticationProvider.isValid: exactly "user:hash".
+                    if (a.Id.Ident.TrimEnd(':').Split(':').Length != 2)
                     {
                         return ErrorCode.InvalidAcl;
                     }

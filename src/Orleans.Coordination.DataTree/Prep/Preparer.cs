@@ -172,7 +172,7 @@ public sealed class Preparer(Tree.DataTree tree, PrepOptions options)
         // 6. sequence suffix, then full validation
         if (mode.IsSequential())
         {
-            path += parent.Cversion.ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
+            path += SequenceSuffix(parent.Cversion);
         }
 
         if (!PathUtils.IsValid(path))
@@ -310,6 +310,11 @@ public sealed class Preparer(Tree.DataTree tree, PrepOptions options)
 
         return new CloseSessionTxn();
     }
+
+    /// <summary>Java's %010d: ten digits, or a minus sign and nine digits (a wrapped counter).</summary>
+    internal static string SequenceSuffix(int cversion) => cversion < 0
+        ? "-" + (-(long)cversion).ToString("D9", System.Globalization.CultureInfo.InvariantCulture)
+        : cversion.ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
 
     private static int CheckAndIncrement(int current, int expected)
     {

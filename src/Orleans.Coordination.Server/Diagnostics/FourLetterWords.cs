@@ -15,18 +15,22 @@ public static class FourLetterWords
     public static bool IsEnabled(IReadOnlyList<string> whitelist, string word) =>
         whitelist.Contains("*") || whitelist.Contains(word);
 
-    public static string Answer(SiloCore core, string word)
+    /// <summary>The answer to <paramref name="word"/> sent on <paramref name="requester"/>'s fresh connection.</summary>
+    public static string Answer(SiloCore core, string word, Network.ClientConnection? requester = null)
     {
         if (!IsEnabled(core.Options.FourLetterWords, word))
         {
             return $"{word} is not executed because it is not in the whitelist.\n";
         }
 
-        return AnswerUnrestricted(core, word);
+        return AnswerUnrestricted(core, word, requester);
     }
 
-    /// <summary>The answer regardless of the client-port whitelist (for the admin endpoint).</summary>
-    public static string AnswerUnrestricted(SiloCore core, string word)
+    /// <summary>
+    /// The answer regardless of the client-port whitelist (for the admin endpoint). As in ZooKeeper, the
+    /// connection that asked is itself listed by stat and cons and counted by srvr.
+    /// </summary>
+    public static string AnswerUnrestricted(SiloCore core, string word, Network.ClientConnection? requester = null)
     {
         if (!core.IsServing && word is not ("ruok" or "isro" or "conf" or "envi"))
         {
@@ -37,12 +41,12 @@ public static class FourLetterWords
         {
             "ruok" => "imok",
             "isro" => "rw",
-            "srvr" => Srvr(core, withClients: false),
-            "stat" => Srvr(core, withClients: true),
+            "srvr" => Srvr(core, withClients: false, requester),
+            "stat" => Srvr(core, withClients: true, requester),
             "conf" => Conf(core),
-            "cons" => Cons(core),
+            "cons" => Cons(core, requester),
             "envi" => Envi(core),
-            "mntr" => Mntr(core),
+            "mntr" => Mntr(core, requester),
             "wchs" => Wchs(core),
             "wchc" => Wchc(core),
             "wchp" => Wchp(core),
@@ -56,7 +60,7 @@ public static class FourLetterWords
         };
     }
 
-    private static string Srvr(SiloCore core, bool withClients)
+    private static string Srvr(SiloCore core, bool withClients, Network.ClientConnection? requester)
     {
         var s = core.Stats;
         var sb = new StringBuilder();
@@ -69,13 +73,18 @@ public static class FourLetterWords
                 sb.Append(CultureInfo.InvariantCulture, $" /{c.RemoteEndPoint}[1](queued={c.Pending.Count},recved={c.Stats.Received},sent={c.Stats.Sent})\n");
             }
 
+            if (requester is not null)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" /{requester.RemoteEndPoint}[0](queued=0,recved=1,sent=0)\n");
+            }
+
             sb.Append('\n');
         }
 
         sb.Append(CultureInfo.InvariantCulture, $"Latency min/avg/max: {s.MinLatency}/{s.AvgLatency:0.####}/{s.MaxLatency}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Received: {s.Received}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Sent: {s.Sent}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"Connections: {core.Connections.Count}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Connections: {core.Connections.Count + (requester is null ? 0 : 1)}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Outstanding: {core.Connections.Sum(c => c.Pending.Count)}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Zxid: 0x{core.Tree.LastZxid:x}\n");
         sb.Append("Mode: standalone\n");
@@ -87,7 +96,7 @@ public static class FourLetterWords
     {
         var o = core.Options;
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"clientPort={o.ClientPort}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"clientPort={core.ClientPort}\n");
         sb.Append(CultureInfo.InvariantCulture, $"clientPortAddress={o.ClientAddress}\n");
         sb.Append(CultureInfo.InvariantCulture, $"dataDir={Path.GetFullPath(o.DataDir)}\n");
         sb.Append(CultureInfo.InvariantCulture, $"dataLogDir={Path.GetFullPath(o.DataDir)}\n");
@@ -100,9 +109,14 @@ public static class FourLetterWords
         return sb.ToString();
     }
 
-    private static string Cons(SiloCore core)
+    private static string Cons(SiloCore core, Network.ClientConnection? requester)
     {
         var sb = new StringBuilder();
+        if (requester is not null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" /{requester.RemoteEndPoint}[0](queued=0,recved=1,sent=0)\n");
+        }
+
         foreach (var c in core.Connections)
         {
             var st = c.Stats;
@@ -122,6 +136,9 @@ public static class FourLetterWords
         sb.Append(CultureInfo.InvariantCulture, $"dotnet.version={Environment.Version}\n");
         sb.Append(CultureInfo.InvariantCulture, $"os.name={System.Runtime.InteropServices.RuntimeInformation.OSDescription}\n");
         sb.Append(CultureInfo.InvariantCulture, $"os.arch={System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"os.version={Environment.OSVersion.Version}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"user.name={Environment.UserName}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"user.home={Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)}\n");
         sb.Append(CultureInfo.InvariantCulture, $"processor.count={Environment.ProcessorCount}\n");
         sb.Append(CultureInfo.InvariantCulture, $"user.dir={Environment.CurrentDirectory}\n");
         sb.Append(CultureInfo.InvariantCulture, $"process.id={Environment.ProcessId}\n");
@@ -129,7 +146,7 @@ public static class FourLetterWords
         return sb.ToString();
     }
 
-    private static string Mntr(SiloCore core)
+    private static string Mntr(SiloCore core, Network.ClientConnection? requester)
     {
         var s = core.Stats;
         var t = core.Tree;
@@ -143,13 +160,14 @@ public static class FourLetterWords
             ("zk_min_latency", s.MinLatency),
             ("zk_packets_received", s.Received),
             ("zk_packets_sent", s.Sent),
-            ("zk_num_alive_connections", core.Connections.Count),
+            ("zk_num_alive_connections", core.Connections.Count + (requester is null ? 0 : 1)),
             ("zk_outstanding_requests", core.Connections.Sum(c => c.Pending.Count)),
             ("zk_znode_count", t.NodeCount),
             ("zk_watch_count", t.Watches.Count),
             ("zk_ephemerals_count", t.EphemeralCount),
             ("zk_approximate_data_size", t.Nodes.Sum(n => (long)(n.Value.Data?.Length ?? 0) + n.Key.Length)),
-            ("zk_open_file_descriptor_count", process.HandleCount),
+            ("zk_open_file_descriptor_count", OpenFileDescriptors()),
+            ("zk_max_file_descriptor_count", MaxFileDescriptors()),
             ("zk_global_sessions", t.Sessions.Count),
             ("zk_local_sessions", 0),
             ("zk_last_zxid", $"0x{t.LastZxid:x}"),
@@ -165,6 +183,36 @@ public static class FourLetterWords
         }
 
         return sb.ToString();
+    }
+
+    private static long OpenFileDescriptors()
+    {
+        try
+        {
+            return Directory.GetFiles("/proc/self/fd").Length;
+        }
+        catch (IOException)
+        {
+            return System.Diagnostics.Process.GetCurrentProcess().HandleCount;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return System.Diagnostics.Process.GetCurrentProcess().HandleCount;
+        }
+    }
+
+    private static long MaxFileDescriptors()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+            var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields is { Length: >= 4 } && long.TryParse(fields[3], CultureInfo.InvariantCulture, out var max) ? max : -1;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
     }
 
     private static string Wchs(SiloCore core)

@@ -15,9 +15,16 @@ public sealed partial class SiloCore
     private void ProcessRequest(RequestWork work)
     {
         var conn = work.Connection;
-        if (conn.IsClosed || !IsServing)
+        if (!IsServing)
         {
             conn.Abort();
+            conn.RequestDone();
+            return;
+        }
+
+        if (conn.IsClosed)
+        {
+            // Closing after a reply (closeSession, auth failure, unimplemented op): that reply must still go out.
             conn.RequestDone();
             return;
         }
@@ -158,21 +165,19 @@ public sealed partial class SiloCore
     {
         var conn = work.Connection;
         var auth = (AuthPacket)work.Request!;
-        if (auth.Scheme == "digest" && auth.Auth is { Length: > 0 } bytes)
+        if (auth.Scheme == "digest")
         {
-            var text = System.Text.Encoding.UTF8.GetString(bytes);
-            if (text.Contains(':', StringComparison.Ordinal))
+            // As ZooKeeper's digest provider: any bytes are hashed; "user:password" is the useful form.
+            var text = System.Text.Encoding.UTF8.GetString(auth.Auth ?? []);
+            var digestId = AclEvaluator.DigestId(text);
+            AddAuthId(conn, new Id("digest", digestId));
+            if (Options.SuperDigest is not null && digestId == Options.SuperDigest)
             {
-                var digestId = AclEvaluator.DigestId(text);
-                AddAuthId(conn, new Id("digest", digestId));
-                if (Options.SuperDigest is not null && digestId == Options.SuperDigest)
-                {
-                    AddAuthId(conn, new Id("super", ""));
-                }
-
-                Enqueue(work, PendingKind.Immediate, ErrorCode.Ok);
-                return;
+                AddAuthId(conn, new Id("super", ""));
             }
+
+            Enqueue(work, PendingKind.Immediate, ErrorCode.Ok);
+            return;
         }
 
         _logger.LogWarning("Authentication failed for scheme '{Scheme}' from {Remote}", auth.Scheme, conn.RemoteEndPoint);
@@ -284,6 +289,20 @@ public sealed partial class SiloCore
         Enqueue(work, PendingKind.Read, ErrorCode.Ok);
     }
 
+    /// <summary>Drains connections whose head request waits for an applied zxid (reads, syncs, failed writes behind others' writes).</summary>
+    private void DrainWaiting()
+    {
+        if (_waiting.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var c in _waiting.ToList())
+        {
+            Drain(c);
+        }
+    }
+
     /// <summary>Answers every request at the head of the connection's queue that can be answered now.</summary>
     private void Drain(ClientConnection conn)
     {
@@ -293,6 +312,16 @@ public sealed partial class SiloCore
             var p = queue.Peek();
             if (p.Kind == PendingKind.Write ? p.Results is null : p.WaitZxid > Tree.LastZxid)
             {
+                // Blocked on someone else's txn: look again after the next apply.
+                if (p.Kind != PendingKind.Write && !conn.IsClosed)
+                {
+                    _waiting.Add(conn);
+                }
+                else
+                {
+                    _waiting.Remove(conn);
+                }
+
                 return;
             }
 
@@ -302,9 +331,11 @@ public sealed partial class SiloCore
             {
                 conn.CloseAfterFlush();
                 queue.Clear();
-                return;
+                break;
             }
         }
+
+        _waiting.Remove(conn);
     }
 
     private void Answer(PendingRequest p)

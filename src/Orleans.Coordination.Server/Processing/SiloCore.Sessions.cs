@@ -127,6 +127,7 @@ public sealed partial class SiloCore
 
         ReleaseAddress(conn);
         conn.Abort();
+        _waiting.Remove(conn);
         Tree.Watches.RemoveWatcher(conn);
         if (conn.SessionId != 0 && _connectionsBySession.TryGetValue(conn.SessionId, out var holder) && holder == conn)
         {

@@ -26,6 +26,7 @@ public sealed partial class SiloCore : IAsyncDisposable
     private readonly Queue<(Transaction Txn, PendingRequest? Pending, long AppendedAt)> _proposals = new();
     private readonly Dictionary<long, ClientConnection> _connectionsBySession = [];
     private readonly HashSet<ClientConnection> _connections = [];
+    private readonly HashSet<ClientConnection> _waiting = [];
     private readonly Dictionary<string, int> _connectionsByAddress = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly SiloStorage? _storage;
@@ -70,6 +71,9 @@ public sealed partial class SiloCore : IAsyncDisposable
     public SiloMetrics Metrics { get; } = new();
 
     public long Epoch { get; private set; }
+
+    /// <summary>The client port actually bound (the option may say 0).</summary>
+    public int ClientPort { get; internal set; }
 
     /// <summary>Whether the silo is serving clients.</summary>
     public bool IsServing { get; private set; }
@@ -198,7 +202,7 @@ public sealed partial class SiloCore : IAsyncDisposable
                 ProcessTick();
                 break;
             case FourLetterWork f:
-                f.Result.TrySetResult(FourLetterWords.Answer(this, f.Word));
+                f.Result.TrySetResult(FourLetterWords.Answer(this, f.Word, f.Connection));
                 break;
             case ActionWork a:
                 a.Action();
@@ -231,7 +235,6 @@ public sealed partial class SiloCore : IAsyncDisposable
         }
 
         _durableZxid = zxid;
-        HashSet<ClientConnection>? touched = null;
         while (_proposals.Count > 0 && _proposals.Peek().Txn.Zxid <= zxid)
         {
             var (txn, pending, appendedAt) = _proposals.Dequeue();
@@ -242,33 +245,21 @@ public sealed partial class SiloCore : IAsyncDisposable
             Metrics.CountCommit();
             _txnsSinceSnapshot++;
             AfterApply(txn);
+
+            // Answer right after each txn, before the next is applied: a read queued behind this write must
+            // see exactly the state it produced, and reply zxids must never go backwards on a connection.
             if (pending is not null)
             {
                 pending.Results = results;
-                (touched ??= []).Add(pending.Connection);
+                Drain(pending.Connection);
             }
-        }
 
-        if (touched is not null)
-        {
-            foreach (var c in touched)
-            {
-                Drain(c);
-            }
+            DrainWaiting();
         }
 
         if (_txnsSinceSnapshot >= _snapshotThreshold)
         {
             StartSnapshot();
-        }
-
-        // Connections with only reads or syncs queued behind others' writes are drained too.
-        foreach (var c in _connections)
-        {
-            if (c.Pending.Count > 0 && (touched is null || !touched.Contains(c)))
-            {
-                Drain(c);
-            }
         }
     }
 }
