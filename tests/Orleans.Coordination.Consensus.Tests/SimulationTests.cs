@@ -7,18 +7,21 @@ namespace Orleans.Coordination.Consensus.Tests;
 /// <summary>
 /// Runs slices of seeded schedules. Even seeds simulate 3 voters, odd seeds 5; a quarter of them add an observer
 /// (see <see cref="SimConfig.FromSeed"/>). Each failure names its seed and the command that replays it.
+/// For a longer soak on other seeds: <c>SIM_SCHEDULES_PER_SLICE=20000 SIM_SLICE_OFFSET=7 dotnet test ... --filter
+/// FullyQualifiedName~ReplicaSimulation</c>.
 /// </summary>
 internal static class SimulationBatch
 {
-    public const int SchedulesPerSlice = 1100;
-
     public static void Run(ITestOutputHelper output, int replicas, int slice)
     {
+        var schedulesPerSlice = EnvInt("SIM_SCHEDULES_PER_SLICE", 1100);
+        slice += EnvInt("SIM_SLICE_OFFSET", 0) * 5;
         var sw = Stopwatch.StartNew();
         var failures = new List<string>();
         long events = 0, committed = 0, acked = 0, crashes = 0;
-        var first = (long)slice * SchedulesPerSlice;
-        for (var i = first; i < first + SchedulesPerSlice; i++)
+        var messages = new Dictionary<string, long>();
+        var first = (long)slice * schedulesPerSlice;
+        for (var i = first; i < first + schedulesPerSlice; i++)
         {
             var seed = (2 * i) + (replicas == 3 ? 0 : 1);
             try
@@ -28,6 +31,10 @@ internal static class SimulationBatch
                 committed += report.Committed;
                 acked += report.Acked;
                 crashes += report.Crashes;
+                foreach (var (kind, count) in report.Messages)
+                {
+                    messages[kind] = messages.GetValueOrDefault(kind) + count;
+                }
             }
             catch (SimulationFailure e)
             {
@@ -39,9 +46,13 @@ internal static class SimulationBatch
             }
         }
 
-        output.WriteLine($"{replicas} voters, slice {slice}: {SchedulesPerSlice} schedules in {sw.ElapsedMilliseconds} ms, {events} events, {committed} txns committed, {acked} acknowledged, {crashes} crashes");
+        output.WriteLine($"{replicas} voters, slice {slice}: {schedulesPerSlice} schedules in {sw.ElapsedMilliseconds} ms, {events} events, {committed} txns committed, {acked} acknowledged, {crashes} crashes");
+        output.WriteLine("messages: " + string.Join(", ", messages.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
     }
+
+    private static int EnvInt(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
 }
 
 public sealed class ThreeReplicaSimulationTests(ITestOutputHelper output)

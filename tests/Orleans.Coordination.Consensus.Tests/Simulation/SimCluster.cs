@@ -158,8 +158,21 @@ internal sealed class SimCluster
         return result;
     }
 
-    public void SnapshotReady(SimNode node) =>
-        Input(node, c => c.SnapshotReady(node.AppliedZxid, SimDisk.EncodeState(node.Applied)));
+    /// <summary>
+    /// Answers the leader's snapshot request with its applied state, or (<paramref name="fromDisk"/>) with its newest
+    /// durable snapshot, which is older: a shell may serve the file it already has.
+    /// </summary>
+    public void SnapshotReady(SimNode node, bool fromDisk = false)
+    {
+        if (fromDisk && node.Disk.SnapshotZxid >= node.Core!.SnapshotZxid && node.Disk.SnapshotZxid > 0)
+        {
+            Input(node, c => c.SnapshotReady(node.Disk.SnapshotZxid, SimDisk.EncodeState(node.Disk.SnapshotState)));
+        }
+        else
+        {
+            Input(node, c => c.SnapshotReady(node.AppliedZxid, SimDisk.EncodeState(node.Applied)));
+        }
+    }
 
     /// <summary>The shell's own snapshot, optionally followed by compaction of the core's retained log.</summary>
     public void LocalSnapshot(SimNode node, bool compact)

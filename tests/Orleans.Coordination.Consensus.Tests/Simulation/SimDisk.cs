@@ -90,6 +90,14 @@ internal sealed class SimDisk
         Pending.Clear();
     }
 
+    /// <summary>Test setup: what this disk holds before the server first starts.</summary>
+    public void Preload(EpochState epochs, IEnumerable<LogEntry> log)
+    {
+        Epochs = epochs;
+        Log.Clear();
+        Log.AddRange(log);
+    }
+
     /// <summary>The shell's own periodic snapshot of its applied state (written atomically).</summary>
     public void SaveLocalSnapshot(IReadOnlyList<(long Zxid, long Id)> applied)
     {

@@ -37,7 +37,7 @@ internal sealed record SimConfig(
 }
 
 /// <summary>What a successful schedule did.</summary>
-internal sealed record SimReport(long Seed, SimConfig Config, long Events, int Committed, int Acked, int Epochs, int Crashes, long Ticks);
+internal sealed record SimReport(long Seed, SimConfig Config, long Events, int Committed, int Acked, int Epochs, int Crashes, long Ticks, IReadOnlyDictionary<string, long> Messages);
 
 /// <summary>
 /// A seeded discrete-event simulation of one ensemble: a network that drops, delays, duplicates and reorders
@@ -61,6 +61,7 @@ internal sealed class Simulator
     private readonly Dictionary<long, (int Node, long Watermark)> _syncs = [];
     private readonly List<string>? _trace;
     private readonly int[] _group;
+    private readonly Dictionary<string, long> _messages = [];
     private long _now;
     private long _seq;
     private long _events;
@@ -149,7 +150,7 @@ internal sealed class Simulator
         }
 
         FinalChecks();
-        return new SimReport(_seed, _config, _events, _cluster.Checker.Global.Count, _cluster.Checker.Acked.Count, _cluster.Checker.EpochsSeen, _crashes, _now / SimConfig.TickLength);
+        return new SimReport(_seed, _config, _events, _cluster.Checker.Global.Count, _cluster.Checker.Acked.Count, _cluster.Checker.EpochsSeen, _crashes, _now / SimConfig.TickLength, _messages);
     }
 
     private void Handle(Event ev)
@@ -188,7 +189,7 @@ internal sealed class Simulator
                 var leader = _cluster[s.Node];
                 if (leader.Up && leader.Incarnation == s.Incarnation)
                 {
-                    _cluster.SnapshotReady(leader);
+                    _cluster.SnapshotReady(leader, fromDisk: _rng.Next(2) == 0);
                 }
 
                 break;
@@ -208,6 +209,8 @@ internal sealed class Simulator
     {
         // Every message crosses the wire encoding, so the codec is exercised by every schedule.
         var bytes = MessageCodec.Encode(message);
+        var kind = message.GetType().Name;
+        _messages[kind] = _messages.GetValueOrDefault(kind) + 1;
         if (!Connected(from, to) || (_chaos && _rng.NextDouble() < _config.DropRate))
         {
             return;
