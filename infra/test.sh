@@ -4,7 +4,7 @@
 #   infra/test.sh [extra dotnet test arguments]     e.g. infra/test.sh --filter "FullyQualifiedName~Compat"
 #
 # 1. Installs the Debian packages the tests drive if any is missing (zookeeper, zookeeper-bin,
-#    python3-kazoo, postgresql, a JDK); a second run installs nothing.
+#    python3-kazoo, libcurator-recipes-java, postgresql, a JDK); a second run installs nothing.
 # 2. Starts a throwaway PostgreSQL (infra/postgres.sh) and exports its connection string as COORD_TEST_PG.
 # 3. Builds the solution once (Release) and runs `dotnet test -c Release --no-build "$@"`.
 # 4. Stops everything it started on exit (also on failure or Ctrl-C), and ends with one line
@@ -24,6 +24,7 @@ missing=()
 /usr/bin/python3 -c 'import kazoo' >/dev/null 2>&1 || missing+=(python3-kazoo)
 compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || missing+=(postgresql)
 command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
+[[ -f /usr/share/java/curator-recipes.jar ]] || missing+=(libcurator-recipes-java libcurator-framework-java)
 if ((${#missing[@]} > 0)); then
   say "installing missing packages: ${missing[*]}"
   sudo=()

@@ -5,6 +5,14 @@ public static class ClientPrograms
 {
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(150);
     private static readonly Lazy<Task<string>> CompiledProbe = new(CompileProbeAsync);
+    private static readonly Lazy<Task<string>> CompiledCuratorProbe = new(CompileCuratorProbeAsync);
+    private static TemporaryDirectory? _curatorClasses;
+
+    /// <summary>Curator and what it needs, from Debian's libcurator-recipes-java and its dependencies.</summary>
+    private static readonly string CuratorClassPath = string.Join(':',
+        RepositoryPaths.ZooKeeperJar, "/usr/share/java/zookeeper-jute.jar", "/usr/share/java/curator-client.jar", "/usr/share/java/curator-framework.jar",
+        "/usr/share/java/curator-recipes.jar", "/usr/share/java/guava.jar", "/usr/share/java/slf4j-api.jar", RepositoryPaths.Slf4jSimpleJar,
+        "/usr/share/java/netty-all.jar");
     private static TemporaryDirectory? _classes;
 
     /// <summary>A path nobody else uses, for one test's nodes.</summary>
@@ -21,6 +29,21 @@ public static class ClientPrograms
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", $"{classes}:{RepositoryPaths.ZooKeeperJar}:{RepositoryPaths.Slf4jSimpleJar}",
                 "CompatProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
+            ],
+            ScenarioTimeout);
+    }
+
+    /// <summary>Runs one CuratorProbe scenario with Apache Curator; the result must say "OK scenario".</summary>
+    public static async Task<ProcessResult> RunCuratorScenarioAsync(CoordinationServer server, string scenario)
+    {
+        var classes = await CompiledCuratorProbe.Value;
+        return await ProcessRunner.RunAsync(
+            "java",
+            [
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", $"{classes}:{CuratorClassPath}",
+                "CuratorProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
             ],
             ScenarioTimeout);
     }
@@ -45,6 +68,22 @@ public static class ClientPrograms
             Assert.Fail($"{name} failed against {server.Kind} ({server.ConnectString}).\n{result.Describe()}\n" +
                 $"--- server log (last lines) ---\n{server.LogTail(40)}");
         }
+    }
+
+    private static async Task<string> CompileCuratorProbeAsync()
+    {
+        _curatorClasses = new TemporaryDirectory("compat-curator");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _curatorClasses.Dispose();
+        var result = await ProcessRunner.RunAsync(
+            "javac",
+            ["-nowarn", "-d", _curatorClasses.Path, "-cp", CuratorClassPath, Path.Combine(RepositoryPaths.JavaSources, "CuratorProbe.java")],
+            TimeSpan.FromMinutes(3));
+        if (result.ExitCode != 0 || result.TimedOut)
+        {
+            throw new InvalidOperationException($"javac CuratorProbe.java failed (is 'libcurator-recipes-java' installed? infra/test.sh installs it).\n{result.Describe()}");
+        }
+
+        return _curatorClasses.Path;
     }
 
     private static async Task<string> CompileProbeAsync()
