@@ -75,13 +75,15 @@ public sealed class InterProcessMutex
 
     internal CoordinationClient Client => _driver.Client;
 
+    // The public acquire methods are not async: see AcquireCoreAsync.
+
     /// <summary>Waits for the lock without time limit; cancelling <paramref name="cancellationToken"/> gives up (and leaves the queue).</summary>
-    public async Task<LockHandle> AcquireAsync(CancellationToken cancellationToken = default) =>
-        await AcquireCoreAsync(null, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("unreachable: no timeout");
+    public Task<LockHandle> AcquireAsync(CancellationToken cancellationToken = default) =>
+        OrThrowAsync(AcquireCoreAsync(null, cancellationToken), () => new InvalidOperationException("unreachable: no timeout"));
 
     /// <summary>Waits for the lock at most <paramref name="timeout"/>; throws <see cref="TimeoutException"/> when it runs out.</summary>
-    public async Task<LockHandle> AcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        await AcquireCoreAsync(timeout, cancellationToken).ConfigureAwait(false) ?? throw new TimeoutException($"the lock {Path} was not acquired within {timeout}");
+    public Task<LockHandle> AcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        OrThrowAsync(AcquireCoreAsync(timeout, cancellationToken), () => new TimeoutException($"the lock {Path} was not acquired within {timeout}"));
 
     /// <summary>Waits for the lock at most <paramref name="timeout"/> (zero: one attempt); null when it was not acquired.</summary>
     public Task<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default) => AcquireCoreAsync(timeout, cancellationToken);
@@ -110,6 +112,9 @@ public sealed class InterProcessMutex
 
         return AcquireNewAsync(holder, timeout, cancellationToken);
     }
+
+    private static async Task<LockHandle> OrThrowAsync(Task<LockHandle?> acquire, Func<Exception> error) =>
+        await acquire.ConfigureAwait(false) ?? throw error();
 
     private async Task<LockHandle?> AcquireNewAsync(LockHolder holder, TimeSpan? timeout, CancellationToken cancellationToken)
     {
