@@ -18,6 +18,14 @@ internal static class VerifyCommand
         await using var storage = await SiloStorage.OpenAsync(options, NullLogger.Instance, inspectOnly: true, cancellationToken: ct);
         var tree = storage.Tree;
         await output.WriteLineAsync($"recovered: zxid 0x{tree.LastZxid:x}, {tree.NodeCount} nodes, {tree.Sessions.Count} sessions, digest {tree.Digest:x16}");
+        if (storage.Log.LastZxid == 0 && tree.LastZxid != 0)
+        {
+            // Nothing to replay: the tree comes from a snapshot alone (a data directory prepared by restore, or a log
+            // purged up to the snapshot), so a replay from scratch would only rebuild the empty tree.
+            await output.WriteLineAsync("replay from scratch: not possible, the log is empty (the tree comes from a snapshot: restored from a backup, or the log was purged)");
+            return 0;
+        }
+
         var scratch = storage.ReplayFromScratch();
         if (scratch is null)
         {

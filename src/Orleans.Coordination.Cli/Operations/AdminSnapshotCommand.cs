@@ -36,7 +36,7 @@ internal static class AdminSnapshotCommand
         }
         catch (HttpRequestException e)
         {
-            throw new Shell.CliException($"cannot reach the admin endpoint {baseUri}: {e.Message}");
+            throw new Shell.CliException($"cannot reach the admin endpoint {baseUri}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}");
         }
 
         using (response)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Orleans.Coordination.Client;
 using Orleans.Coordination.Protocol;
+using Orleans.Coordination.Protocol.Records;
 
 namespace Orleans.Coordination.Cli.Shell;
 
@@ -67,11 +68,23 @@ internal sealed partial class ZkShell
             return 0;
         }
 
-        var result = watch ? await Client.GetChildrenWithStatAsync(path, _watcher) : await Client.GetChildrenWithStatAsync(path);
-        _console.WriteLine(ZkFormat.JavaList(result.Children.Order(StringComparer.Ordinal)));
+        IReadOnlyList<string> children;
+        Stat stat;
+        if (watch)
+        {
+            var watched = await Client.WatchChildrenAsync(path);
+            TrackWatch('c', path, watched.Changed);
+            (children, stat) = (watched.Children, watched.Stat);
+        }
+        else
+        {
+            (children, stat) = await Client.GetChildrenWithStatAsync(path);
+        }
+
+        _console.WriteLine(ZkFormat.JavaList(children.Order(StringComparer.Ordinal)));
         if (o.Has('s'))
         {
-            _console.WriteLines(ZkFormat.StatLines(result.Stat));
+            _console.WriteLines(ZkFormat.StatLines(stat));
         }
 
         return 0;
@@ -81,7 +94,15 @@ internal sealed partial class ZkShell
     // before descending into them.
     private async Task VisitSubtreeAsync(string path, bool watch, Action<string> visit)
     {
-        _ = watch ? await Client.GetDataAsync(path, _watcher) : await Client.GetDataAsync(path);
+        if (watch)
+        {
+            TrackWatch('d', path, (await Client.WatchDataAsync(path)).Changed);
+        }
+        else
+        {
+            await Client.GetDataAsync(path);
+        }
+
         visit(path);
         await VisitChildrenAsync(path, watch, visit);
     }
@@ -91,7 +112,16 @@ internal sealed partial class ZkShell
         IReadOnlyList<string> children;
         try
         {
-            children = watch ? await Client.GetChildrenAsync(path, _watcher) : await Client.GetChildrenAsync(path);
+            if (watch)
+            {
+                var watched = await Client.WatchChildrenAsync(path);
+                TrackWatch('c', path, watched.Changed);
+                children = watched.Children;
+            }
+            else
+            {
+                children = await Client.GetChildrenAsync(path);
+            }
         }
         catch (NoNodeException)
         {
@@ -114,7 +144,7 @@ internal sealed partial class ZkShell
     {
         var o = CommandOptions.Parse(words, "sw");
         var path = PathArgument(o);
-        var result = o.Has('w') ? await Client.GetDataAsync(path, _watcher) : await Client.GetDataAsync(path);
+        var result = await GetDataAsync(path, o.Has('w'));
         // The client cannot tell null data from empty data; zkCli prints a node created without data as "null".
         _console.WriteLine(ZkFormat.Data(result.Data.Length == 0 ? null : result.Data));
         if (o.Has('s'))
@@ -123,6 +153,18 @@ internal sealed partial class ZkShell
         }
 
         return 0;
+    }
+
+    private async Task<DataResult> GetDataAsync(string path, bool watch)
+    {
+        if (!watch)
+        {
+            return await Client.GetDataAsync(path);
+        }
+
+        var watched = await Client.WatchDataAsync(path);
+        TrackWatch('d', path, watched.Changed);
+        return new DataResult(watched.Data, watched.Stat);
     }
 
     private async Task<int> SetAsync(IReadOnlyList<string> words)
@@ -286,7 +328,18 @@ internal sealed partial class ZkShell
     {
         var o = CommandOptions.Parse(words, "w");
         var path = PathArgument(o);
-        var stat = o.Has('w') ? await Client.ExistsAsync(path, _watcher) : await Client.ExistsAsync(path);
+        Stat? stat;
+        if (o.Has('w'))
+        {
+            var watched = await Client.WatchExistsAsync(path);
+            TrackWatch('d', path, watched.Changed);
+            stat = watched.Stat;
+        }
+        else
+        {
+            stat = await Client.ExistsAsync(path);
+        }
+
         if (stat is not { } s)
         {
             throw new NoNodeException(path);
@@ -395,7 +448,7 @@ internal sealed partial class ZkShell
             "PERSISTENT" => AddWatchMode.Persistent,
             _ => throw Usage(),
         };
-        await Client.AddWatchAsync(path, mode, _watcher);
+        TrackWatch(await Client.AddWatchAsync(path, mode));
         return 0;
     }
 
@@ -417,7 +470,7 @@ internal sealed partial class ZkShell
         var o = CommandOptions.Parse(words, "cws");
         // getConfig is a read of /zookeeper/config (outside any chroot).
         var path = Client.Chroot is null ? "/zookeeper/config" : throw new CliException("config is not available through a chroot");
-        var result = o.Has('w') ? await Client.GetDataAsync(path, _watcher) : await Client.GetDataAsync(path);
+        var result = await GetDataAsync(path, o.Has('w'));
         var text = Encoding.UTF8.GetString(result.Data);
         _console.WriteLine(o.Has('c') ? ClientConfig(text) : text);
         if (o.Has('s'))

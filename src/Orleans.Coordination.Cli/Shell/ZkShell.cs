@@ -16,7 +16,10 @@ internal sealed partial class ZkShell : IAsyncDisposable
     private readonly ZkCliArguments _arguments;
     private readonly bool _interactive;
     private readonly Dictionary<int, string> _history = [];
-    private readonly Action<WatchEvent> _watcher;
+    private readonly Lock _eventsLock = new();
+    private readonly List<Task<WatchEvent>> _oneShotWatches = [];
+    private readonly Dictionary<string, Task<WatchEvent>> _oneShotByKey = new(StringComparer.Ordinal);
+    private readonly List<PersistentWatch> _persistentWatches = [];
     private readonly SortedDictionary<string, ShellCommand> _commands;
     private CoordinationClient? _client;
     private string _host;
@@ -30,7 +33,6 @@ internal sealed partial class ZkShell : IAsyncDisposable
         _console = console;
         _interactive = interactive;
         _host = arguments.Server;
-        _watcher = OnWatchEvent;
         _commands = new(StringComparer.Ordinal);
         foreach (var command in Commands())
         {
@@ -96,6 +98,8 @@ internal sealed partial class ZkShell : IAsyncDisposable
 
         var editor = terminal ? new LineEditor(_console, Complete) : null;
         var status = 0;
+        using var stopPump = new CancellationTokenSource();
+        var pump = PumpEventsAsync(stopPump.Token);
         while (!_quit)
         {
             var line = editor is not null ? editor.ReadLine(Prompt()) : await Console.In.ReadLineAsync();
@@ -119,9 +123,12 @@ internal sealed partial class ZkShell : IAsyncDisposable
             }
 
             _commandCount++;
+            DrainEvents();
             _console.Flush();
         }
 
+        await stopPump.CancelAsync();
+        await pump;
         return status;
     }
 
@@ -267,6 +274,7 @@ internal sealed partial class ZkShell : IAsyncDisposable
         _client = null;
         client.StateChanged -= OnStateChanged;
         await client.DisposeAsync();
+        ForgetWatches();
         if (announce)
         {
             PrintEvent(KeeperState.Closed, EventType.None, null);
@@ -295,12 +303,102 @@ internal sealed partial class ZkShell : IAsyncDisposable
         }
     }
 
-    private void OnWatchEvent(WatchEvent e)
+    // Watches are kept as tasks and streams, which the client completes on its socket reader before it completes
+    // the reply that follows the notification. Draining them right after each command therefore prints the events a
+    // command caused before the next command runs (zkCli prints from its event thread, racing the next command).
+    private void TrackWatch(char kind, string path, Task<WatchEvent> changed)
     {
-        // Connection events reach watchers too; the shell reports them once, from StateChanged.
-        if (e.Type != EventType.None && _interactive)
+        lock (_eventsLock)
+        {
+            // The same path and kind watched twice fires once, as with zkCli's single default watcher.
+            var key = kind + path;
+            if (_oneShotByKey.TryGetValue(key, out var existing) && !existing.IsCompleted)
+            {
+                return;
+            }
+
+            _oneShotByKey[key] = changed;
+            _oneShotWatches.Add(changed);
+        }
+    }
+
+    private void TrackWatch(PersistentWatch watch)
+    {
+        lock (_eventsLock)
+        {
+            _persistentWatches.Add(watch);
+        }
+    }
+
+    private void ForgetWatches()
+    {
+        lock (_eventsLock)
+        {
+            _oneShotWatches.Clear();
+            _oneShotByKey.Clear();
+            _persistentWatches.Clear();
+        }
+    }
+
+    private void DrainEvents()
+    {
+        var events = new List<WatchEvent>();
+        lock (_eventsLock)
+        {
+            var streams = new HashSet<(string, AddWatchMode)>();
+            foreach (var watch in _persistentWatches.ToList())
+            {
+                var first = streams.Add((watch.Path, watch.Mode));
+                while (watch.TryRead(out var e))
+                {
+                    if (first)
+                    {
+                        events.Add(e!);
+                    }
+                }
+
+                if (watch.Completion.IsCompleted)
+                {
+                    _persistentWatches.Remove(watch);
+                }
+            }
+
+            var oneShot = new List<WatchEvent>();
+            foreach (var task in _oneShotWatches.Where(t => t.IsCompleted).ToList())
+            {
+                _oneShotWatches.Remove(task);
+                if (task.IsCompletedSuccessfully && !events.Contains(task.Result) && !oneShot.Contains(task.Result))
+                {
+                    oneShot.Add(task.Result);
+                }
+            }
+
+            events.InsertRange(0, oneShot);
+            foreach (var key in _oneShotByKey.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList())
+            {
+                _oneShotByKey.Remove(key);
+            }
+        }
+
+        foreach (var e in events.Where(e => e.Type != EventType.None))
         {
             PrintEvent(e.State, e.Type, e.Path);
+        }
+    }
+
+    // While the shell waits for input, events caused by other clients are printed as they come.
+    private async Task PumpEventsAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                DrainEvents();
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
