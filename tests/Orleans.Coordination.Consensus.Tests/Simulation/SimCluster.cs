@@ -106,9 +106,9 @@ internal sealed class SimCluster
 
     public void Tick(SimNode node) => Input(node, c => c.Tick());
 
-    public List<DiskCallback> Flush(SimNode node, int count)
+    public List<DiskCallback> Flush(SimNode node, int count, int? file = null)
     {
-        var callbacks = node.Disk.Flush(count);
+        var callbacks = node.Disk.Flush(count, file);
         if (_trace is not null)
         {
             Trace(node, $"flush {count}: {string.Join(", ", callbacks.Select(c => c.Kind == DiskCallbackKind.EpochPersisted ? $"epochs {c.Epochs.CurrentEpoch}/{c.Epochs.AcceptedEpoch}" : $"{c.Kind} {Zxid.Format(c.Zxid)}"))}");

@@ -24,9 +24,12 @@ internal enum DiskCallbackKind
 }
 
 /// <summary>
-/// A simulated disk: persistence requests queue up in order and become durable when flushed, several at a time
-/// (group commit). A crash keeps a random prefix of the queued requests (the part the OS happened to write: a torn
-/// tail) and loses the rest. Appends must be in ascending zxid order, as FileTxnLog requires.
+/// A simulated disk with three independent files: the log (appends and truncations), the epoch file and the
+/// snapshot store. Requests queue up and become durable when flushed, several at a time (group commit), in order
+/// within one file but in no particular order across files, so the core must never rely on one file being durable
+/// before another without waiting for the report. A crash keeps a random prefix of each file's queue (the part the
+/// OS happened to write: a torn tail) and loses the rest. Appends must be in ascending zxid order, as FileTxnLog
+/// requires.
 /// </summary>
 internal sealed class SimDisk
 {
@@ -45,16 +48,34 @@ internal sealed class SimDisk
 
     public void Enqueue(DiskOp op) => Pending.Add(op);
 
-    /// <summary>Makes the first <paramref name="count"/> queued requests durable and returns what to report.</summary>
-    public List<DiskCallback> Flush(int count)
+    /// <summary>Which file a request goes to: 0 the log, 1 the epoch file, 2 the snapshot store.</summary>
+    public static int FileOf(DiskOp op) => op switch
+    {
+        AppendOp or TruncateOp => 0,
+        EpochOp => 1,
+        _ => 2,
+    };
+
+    /// <summary>
+    /// Makes the first <paramref name="count"/> queued requests of <paramref name="file"/> (all files when null)
+    /// durable and returns what to report.
+    /// </summary>
+    public List<DiskCallback> Flush(int count, int? file = null)
     {
         var callbacks = new List<DiskCallback>();
         long persisted = -1;
-        count = Math.Min(count, Pending.Count);
-        for (var i = 0; i < count; i++)
+        var index = 0;
+        for (var flushed = 0; flushed < count && index < Pending.Count;)
         {
-            var op = Pending[0];
-            Pending.RemoveAt(0);
+            var op = Pending[index];
+            if (file is { } f && FileOf(op) != f)
+            {
+                index++;
+                continue;
+            }
+
+            Pending.RemoveAt(index);
+            flushed++;
             Apply(op, op is AppendOp all ? all.Entries.Count : 0);
             switch (op)
             {
@@ -76,15 +97,19 @@ internal sealed class SimDisk
         return callbacks;
     }
 
-    /// <summary>Crash: a prefix of the queue (possibly cut inside an append) reached the disk, the rest is lost.</summary>
+    /// <summary>Crash: for each file, a prefix of its queue (possibly cut inside an append) reached the disk, the rest is lost.</summary>
     public void Crash(Random rng)
     {
-        var keep = rng.Next(Pending.Count + 1);
-        for (var i = 0; i < keep; i++)
+        for (var file = 0; file < 3; file++)
         {
-            var op = Pending[i];
-            var entries = op is AppendOp a ? (i == keep - 1 ? rng.Next(1, a.Entries.Count + 1) : a.Entries.Count) : 0;
-            Apply(op, entries);
+            var queue = Pending.Where(op => FileOf(op) == file).ToList();
+            var keep = rng.Next(queue.Count + 1);
+            for (var i = 0; i < keep; i++)
+            {
+                var op = queue[i];
+                var entries = op is AppendOp a ? (i == keep - 1 ? rng.Next(1, a.Entries.Count + 1) : a.Entries.Count) : 0;
+                Apply(op, entries);
+            }
         }
 
         Pending.Clear();

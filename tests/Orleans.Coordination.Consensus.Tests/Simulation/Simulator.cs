@@ -256,7 +256,9 @@ internal sealed class Simulator
         }
 
         var hadRewrite = node.Disk.Pending.Any(op => op is TruncateOp or InstallOp);
-        var callbacks = _cluster.Flush(node, _rng.Next(1, node.Disk.Pending.Count + 1));
+        // One file at a time: the log, the epoch file and the snapshot store become durable independently.
+        var files = node.Disk.Pending.Select(SimDisk.FileOf).Distinct().ToList();
+        var callbacks = _cluster.Flush(node, _rng.Next(1, node.Disk.Pending.Count + 1), files[_rng.Next(files.Count)]);
         if (hadRewrite)
         {
             _cluster.Checker.CheckAckedDurable(_cluster.Nodes);
