@@ -309,6 +309,31 @@ public abstract class ShellTests(TestServer server, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task RemoveWatchesAndConfigForClients()
+    {
+        var b = NewBase("rmwatch");
+        var r = await Shell(
+            $"create {b} x",
+            $"get -w {b}",
+            $"ls -w {b}",
+            $"removewatches {b} -d",
+            $"removewatches {b}",
+            $"addWatch -m PERSISTENT {b}",
+            $"removewatches {b}",
+            $"set {b} y",
+            "config -c",
+            $"removewatches {b} -l",
+            "quit");
+        Assert.True(r.ExitCode == 1, r.Describe());
+        string Event(string type) => $"WatchedEvent state:SyncConnected type:{type} path:{b}";
+        InOrder(r.Lines, [$"Created {b}", "x", "[]", Event("DataWatchRemoved"), Event("ChildWatchRemoved"), Event("PersistentWatchRemoved"), " "], r.Describe());
+        Assert.DoesNotContain(Event("NodeDataChanged"), r.Lines);
+        Assert.Equal([$"KeeperErrorCode = No such watcher for {b}"], StderrLines(r));
+        Fails(await Zk("addWatch", "-m", "SOMETIMES", b), "addWatch [-m mode] path # optional mode is one of [PERSISTENT, PERSISTENT_RECURSIVE] - default is PERSISTENT_RECURSIVE");
+        Stdout(Ok(await Zk("addWatch", "-m", "persistent_recursive", b)), "");
+    }
+
+    [Fact]
     public async Task InteractiveExitStatusIsTheLastCommands()
     {
         Assert.Equal(0, (await Shell("get /cli-missing-node", "ls /")).ExitCode);
