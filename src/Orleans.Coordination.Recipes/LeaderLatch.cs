@@ -114,7 +114,7 @@ public sealed class LeaderLatch : IAsyncDisposable
 
     /// <summary>
     /// Raised with true when this participant gains leadership and with false when it loses it, in order, from the
-    /// latch's own loop (handlers should be quick).
+    /// latch's own loop or, for a loss caused by the connection, from the client's event thread (handlers should be quick).
     /// </summary>
     public event EventHandler<bool>? IsLeaderChanged;
 
@@ -218,7 +218,17 @@ public sealed class LeaderLatch : IAsyncDisposable
         }
     }
 
-    private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e) => _wake.Release();
+    private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e)
+    {
+        // Report a loss at once, not when the loop next runs (by then a quick reconnect could hide the gap).
+        if (e.State is ConnectionState.Lost or ConnectionState.Closed
+            || (e.State == ConnectionState.Suspended && LossPolicy == OwnershipLossPolicy.ConnectionSuspended))
+        {
+            SetLeadership(false);
+        }
+
+        _wake.Release();
+    }
 
     private async Task CreateNodeAsync(CancellationToken cancellationToken)
     {

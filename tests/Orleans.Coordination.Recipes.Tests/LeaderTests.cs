@@ -69,6 +69,25 @@ public abstract class LeaderTests(ServerFixture server) : RecipeTests(server)
     }
 
     [Fact]
+    public async Task Latch_under_suspended_policy_steps_down_while_disconnected_and_resumes()
+    {
+        var client = await ConnectAsync();
+        await using var latch = new LeaderLatch(client, P("election"), "strict", OwnershipLossPolicy.ConnectionSuspended);
+        var changes = new ConcurrentQueue<bool>();
+        latch.IsLeaderChanged += (_, isLeader) => changes.Enqueue(isLeader);
+        await Within(latch.StartAsync());
+        await Within(latch.AwaitLeadershipAsync());
+        var firstTerm = latch.LeadershipToken;
+
+        client.DropConnectionForTesting();
+
+        // The session survived, so its node is still first: leadership comes back, as a new term.
+        await Eventually(() => changes.SequenceEqual([true, false, true]), "leading, not leading, leading again");
+        Assert.True(firstTerm.IsCancellationRequested);
+        Assert.False(latch.LeadershipToken.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task Latch_with_a_renewing_client_rejoins_after_expiry()
     {
         var renewing = await ConnectAsync(o => o.RenewSessionOnExpiry = true);

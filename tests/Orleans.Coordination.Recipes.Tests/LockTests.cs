@@ -167,6 +167,29 @@ public abstract class LockTests(ServerFixture server) : RecipeTests(server)
     }
 
     [Fact]
+    public async Task Lock_and_queue_claim_of_a_killed_process_are_released_when_its_session_times_out()
+    {
+        var queue = new DistributedQueue(Client, P("queue"));
+        await Within(queue.PutAsync(B("job")));
+        var file = Path.GetTempFileName();
+        var holder = StartWorker("hold", file);
+        await Eventually(() => File.ReadAllText(file).StartsWith("held", StringComparison.Ordinal) || holder.HasExited, "the worker holding the lock and the item");
+        Assert.False(holder.HasExited, await Task.Run(() => holder.HasExited ? holder.WaitAsync() : Task.FromResult("")));
+        var mutex = new InterProcessMutex(Client, P("lock"));
+        Assert.Null(await Within(mutex.TryAcquireAsync(TimeSpan.FromMilliseconds(100))));
+        Assert.Null(await Within(queue.TryTakeAsync(TimeSpan.Zero)));
+
+        await holder.KillAsync();
+
+        // Its 4 s session expires on the server: the lock passes on and the item is delivered again.
+        await using var handle = await Within(mutex.AcquireAsync());
+        await using var item = await Within(queue.TakeAsync());
+        Assert.Equal("job", S(item.Data));
+        await item.CompleteAsync();
+        File.Delete(file);
+    }
+
+    [Fact]
     public async Task ReadWriteLock_shares_reads_and_excludes_writes()
     {
         var rw1 = new InterProcessReadWriteLock(Client, P("rw"));

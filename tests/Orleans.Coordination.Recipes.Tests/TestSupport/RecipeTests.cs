@@ -289,6 +289,13 @@ public sealed class WorkerProcess
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Kills the process (SIGKILL): no goodbye to the server, its session lives on until it times out.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     private string Output
     {
         get

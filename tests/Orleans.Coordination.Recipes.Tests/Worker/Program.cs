@@ -11,6 +11,8 @@ using Orleans.Coordination.Recipes;
 //   worker leader    CONN ROOT TERMS OUT         leader selector at ROOT/election with requeue, TERMS terms
 //   worker produce   CONN ROOT PREFIX COUNT      puts COUNT items "PREFIX-i" into the queue at ROOT/queue
 //   worker consume   CONN ROOT OUT               takes items until it takes "STOP"
+//   worker hold      CONN ROOT OUT               takes the lock ROOT/lock and an item of ROOT/queue, writes "held" to
+//                                                OUT, then hangs (session timeout 4 s) until the test kills it
 //
 // Every contender first registers below ROOT/ready and waits on the barrier ROOT/gate, so that all start together.
 // OUT gets one line per event: "enter TICKS" / "exit TICKS" (UTC ticks) around each time the resource was held, or the
@@ -25,14 +27,14 @@ var (mode, connection, root) = (args[0], args[1], args[2]);
 await using var client = new CoordinationClient(new CoordinationClientOptions
 {
     ConnectionString = connection,
-    SessionTimeout = TimeSpan.FromSeconds(10),
+    SessionTimeout = TimeSpan.FromSeconds(mode == "hold" ? 4 : 10),
     ConnectTimeout = TimeSpan.FromSeconds(30),
 });
 await client.ConnectAsync();
 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 var ct = timeout.Token;
 
-if (mode != "produce")
+if (mode is not "produce" and not "hold")
 {
     await client.CreateAsync($"{root}/ready/{Environment.ProcessId}", null, mode: CreateMode.Ephemeral, cancellationToken: ct);
     await new DistributedBarrier(client, $"{root}/gate").WaitOnBarrierAsync(ct);
@@ -139,12 +141,21 @@ switch (mode)
         break;
     }
 
+    case "hold":
+    {
+        var handle = await new InterProcessMutex(client, $"{root}/lock").AcquireAsync(ct);
+        var item = await new DistributedQueue(client, $"{root}/queue").TakeAsync(ct);
+        await File.WriteAllTextAsync(args[^1], $"held {handle.Path} {Encoding.UTF8.GetString(item.Data)}", CancellationToken.None);
+        await Task.Delay(Timeout.Infinite, ct);
+        break;
+    }
+
     default:
         Console.Error.WriteLine($"unknown mode {mode}");
         return 2;
 }
 
-if (mode != "produce")
+if (mode is not "produce" and not "hold")
 {
     await File.WriteAllLinesAsync(args[^1], lines, CancellationToken.None);
 }
