@@ -103,9 +103,10 @@ internal sealed class LoadConnection : IAsyncDisposable
         return BinaryPrimitives.ReadInt32BigEndian(frame.Span[12..]);
     }
 
-    /// <summary>Runs exactly <paramref name="count"/> requests of <paramref name="workload"/> with <paramref name="inFlight"/> outstanding.</summary>
-    public async Task RunCountAsync(int inFlight, Workload workload, int count)
+    /// <summary>Runs exactly <paramref name="count"/> requests of <paramref name="workload"/> with <paramref name="inFlight"/> outstanding; returns how many failed.</summary>
+    public async Task<long> RunCountAsync(int inFlight, Workload workload, int count)
     {
+        long errors = 0;
         using var w = new JuteWriter(1 << 16);
         var sent = 0;
         var received = 0;
@@ -133,10 +134,13 @@ internal sealed class LoadConnection : IAsyncDisposable
                 if (BinaryPrimitives.ReadInt32BigEndian(frame.Span) >= 0)
                 {
                     received++;
+                    errors += BinaryPrimitives.ReadInt32BigEndian(frame.Span[12..]) != 0 ? 1 : 0;
                 }
             }
             while (received < sent && HasBufferedFrame());
         }
+
+        return errors;
     }
 
     /// <summary>Sends raw request frames and returns the next non-notification reply's error code.</summary>

@@ -6,6 +6,12 @@ using Orleans.Coordination.Benchmarks;
 // A load generator for any ZooKeeper-protocol server list. Example:
 //   dotnet run -c Release --project tests/Orleans.Coordination.Benchmarks -- \
 //     --servers 127.0.0.1:2181,127.0.0.1:2182 --op set --connections 16 --inflight 64 --payload 1024 --duration 10 --warmup 3
+if (args.Length > 0 && args[0] == "micro")
+{
+    // BenchmarkDotNet micro-benchmarks (Micro/); everything else is the load generator.
+    return Orleans.Coordination.Benchmarks.Micro.MicroBenchmarks.Run(args[1..]);
+}
+
 var options = BenchOptions.Parse(args);
 var result = options.Op == "watch" ? await WatchFanOut.RunAsync(options) : await RunLoadAsync(options);
 Console.WriteLine(result.ToText());
@@ -53,6 +59,23 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
         }
     }
 
+    if (o.Count > 0)
+    {
+        // --count N: exactly N requests spread over the connections (e.g. to load N znodes), timed as a whole.
+        var perConnection = (o.Count + connections.Count - 1) / connections.Count;
+        var timer = Stopwatch.StartNew();
+        var errorCounts = await Task.WhenAll(connections.Select((c, i) =>
+            c.RunCountAsync(o.InFlight, new Workload(o.Op, o.Op is "create" or "delete" ? $"{prefix}/d{i}" : prefix, o.Keys, payload, o.ReadPercent), perConnection)));
+        var took = timer.Elapsed;
+        foreach (var c in connections)
+        {
+            await c.DisposeAsync();
+        }
+
+        long total = (long)perConnection * connections.Count;
+        return new BenchResult(o.Op, o.Connections, o.InFlight, o.Payload, o.ReadPercent, took.TotalSeconds, total, total / took.TotalSeconds, errorCounts.Sum(), 0, 0, 0, 0, string.Join(',', o.Servers.Select(s => $"{s.Host}:{s.Port}")));
+    }
+
     var recorders = connections.Select(_ => new LatencyRecorder()).ToList();
     using var stop = new CancellationTokenSource();
     var runs = connections.Select((c, i) =>
@@ -94,7 +117,7 @@ static void WriteCreate(Orleans.Coordination.Protocol.Jute.JuteWriter w, string 
 /// <summary>Command-line options of the load generator.</summary>
 internal sealed record BenchOptions(
     IReadOnlyList<(string Host, int Port)> Servers, string Op, int Connections, int InFlight, int Payload, int ReadPercent,
-    double DurationSeconds, double WarmupSeconds, int Keys, int Watchers, int DeleteCount, string? JsonPath, bool FailOnErrors)
+    double DurationSeconds, double WarmupSeconds, int Keys, int Watchers, int DeleteCount, string? JsonPath, bool FailOnErrors, int Count = 0)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -130,7 +153,8 @@ internal sealed record BenchOptions(
             Int("watchers", 100),
             Int("delete-count", 20000),
             map.GetValueOrDefault("json"),
-            Get("fail-on-errors", "false") == "true");
+            Get("fail-on-errors", "false") == "true",
+            Int("count", 0));
     }
 }
 
