@@ -20,6 +20,7 @@ internal sealed partial class ZkShell : IAsyncDisposable
     private readonly List<Task<WatchEvent>> _oneShotWatches = [];
     private readonly Dictionary<string, Task<WatchEvent>> _oneShotByKey = new(StringComparer.Ordinal);
     private readonly List<PersistentWatch> _persistentWatches = [];
+    private readonly SemaphoreSlim _commandGate = new(1, 1); // held while a command runs: the pump prints only between commands
     private readonly SortedDictionary<string, ShellCommand> _commands;
     private CoordinationClient? _client;
     private string _host;
@@ -71,7 +72,11 @@ internal sealed partial class ZkShell : IAsyncDisposable
         return arguments.Command is { } command ? await shell.RunOneAsync(command) : await shell.RunInteractiveAsync();
     }
 
-    public async ValueTask DisposeAsync() => await CloseClientAsync(announce: _interactive);
+    public async ValueTask DisposeAsync()
+    {
+        await CloseClientAsync(announce: _interactive);
+        _commandGate.Dispose();
+    }
 
     private async Task<int> RunOneAsync(string[] words)
     {
@@ -116,15 +121,23 @@ internal sealed partial class ZkShell : IAsyncDisposable
 
             editor?.AddHistory(line);
             _history[_commandCount] = line;
-            var result = await ExecuteAsync(words);
-            if (words[0] != "quit")
+            await _commandGate.WaitAsync();
+            try
             {
-                status = result;
-            }
+                var result = await ExecuteAsync(words);
+                if (words[0] != "quit")
+                {
+                    status = result;
+                }
 
-            _commandCount++;
-            DrainEvents();
-            _console.Flush();
+                _commandCount++;
+                DrainEvents();
+                _console.Flush();
+            }
+            finally
+            {
+                _commandGate.Release();
+            }
         }
 
         await stopPump.CancelAsync();
@@ -394,7 +407,17 @@ internal sealed partial class ZkShell : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                DrainEvents();
+                if (_commandGate.Wait(0))
+                {
+                    try
+                    {
+                        DrainEvents();
+                    }
+                    finally
+                    {
+                        _commandGate.Release();
+                    }
+                }
             }
         }
         catch (OperationCanceledException)
