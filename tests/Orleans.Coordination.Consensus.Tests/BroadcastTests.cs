@@ -210,6 +210,49 @@ public sealed class BroadcastTests
         c.RunUntil(() => c.Outputs(leader, mark).Any(o => o is SyncCompleted));
     }
 
+    [Fact]
+    public void A_deposed_leader_cannot_complete_a_sync_with_its_stale_commit_point()
+    {
+        var c = Established(5);
+        var minority = new[] { 4, 5 };
+        var majority = new[] { 1, 2, 3 };
+        foreach (var a in minority)
+        {
+            foreach (var b in majority)
+            {
+                c.Cut.UnionWith([(a, b), (b, a)]);
+            }
+        }
+
+        // Only the majority's clocks run: it elects a new leader and acknowledges a write, while 5 still leads 4.
+        for (var i = 0; i < 40 && !majority.Any(id => c.Core(id).IsServing && c.Core(id).Role == ReplicaRole.Leading); i++)
+        {
+            foreach (var id in majority)
+            {
+                c.Cluster.Tick(c[id]);
+            }
+
+            c.Deliver();
+        }
+
+        var newLeader = majority.Single(id => c.Core(id).Role == ReplicaRole.Leading);
+        var acked = c.Cluster.Propose(c[newLeader], 99).Zxid;
+        c.Deliver();
+        Assert.Equal(acked, c[newLeader].AppliedZxid);
+        Assert.Equal(ReplicaRole.Leading, c.Core(5).Role);
+        Assert.True(c.Core(4).IsServing);
+
+        // Server 4's sync goes to its (deposed) leader 5, which cannot get a quorum to confirm its leadership.
+        var mark = c.OutputMark;
+        c.Cluster.Input(c[4], core => core.RequestSync(1));
+        c.Deliver();
+        c.Cluster.Input(c[5], _ => { });
+        c.Deliver();
+
+        Assert.DoesNotContain(c.Outputs(4, mark), o => o is SyncCompleted);
+        Assert.True(c[4].AppliedZxid < acked);
+    }
+
     private static ScriptedCluster Established(int voters, int observers = 0)
     {
         var c = new ScriptedCluster(voters, observers);
