@@ -27,6 +27,24 @@ public abstract class TestServer : IAsyncLifetime
     public abstract Task DisposeAsync();
 
     public abstract string LogTail();
+
+    /// <summary>Removes the server's directory (a silo's log segments are preallocated, 64 MiB each); COORD_CLI_TESTS_KEEP=1 keeps it.</summary>
+    protected void DeleteDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("COORD_CLI_TESTS_KEEP") == "1")
+        {
+            return;
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process still exiting may hold a file; the directory is in the temporary area anyway.
+        }
+    }
 }
 
 /// <summary>
@@ -70,8 +88,11 @@ public sealed class SiloServer : TestServer
         }
     }
 
-    public override async Task DisposeAsync() =>
+    public override async Task DisposeAsync()
+    {
         await ProcessRunner.RunAsync("bash", [Repository.EnsembleScript, "stop", Directory], TimeSpan.FromSeconds(60));
+        DeleteDirectory();
+    }
 
     public override string LogTail() => Tail(Path.Combine(Directory, "s1", "silo.log"));
 
@@ -98,8 +119,11 @@ public sealed class ZooKeeperServer : TestServer
         }
     }
 
-    public override async Task DisposeAsync() =>
+    public override async Task DisposeAsync()
+    {
         await ProcessRunner.RunAsync("bash", [Repository.ZkScript, "stop", Directory], TimeSpan.FromSeconds(60));
+        DeleteDirectory();
+    }
 
     public override string LogTail() => SiloServer.Tail(Path.Combine(Directory, "zk.log"));
 }
