@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Coordination.Client;
+using Orleans.Coordination.Recipes.Internal;
 
 namespace Orleans.Coordination.Recipes;
 
@@ -142,6 +143,7 @@ public sealed class LeaderSelector : IAsyncDisposable
             }
 
             queue = AutoRequeue;
+            var session = _client.SessionId;
             try
             {
                 await LeadOnceAsync(stop).ConfigureAwait(false);
@@ -156,12 +158,23 @@ public sealed class LeaderSelector : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogWarning(e, "Leader selector {Path} ({Id}): could not take part", Path, Id);
                 queue = true;
                 try
                 {
-                    // A session that cannot come back (Lost without renewal) keeps failing: slow down.
-                    await Task.Delay(_client.State == ConnectionState.Lost ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(200), stop).ConfigureAwait(false);
+                    if (_client.State == ConnectionState.Lost || e is SessionExpiredException)
+                    {
+                        // The session is gone: take part again only with a renewed one (never, for a client that does not renew).
+                        _logger.LogWarning(e, "Leader selector {Path} ({Id}): session lost; waiting for a new session", Path, Id);
+                        if (!await ClientStates.WaitForNewSessionAsync(_client, session, stop).ConfigureAwait(false))
+                        {
+                            return;
+                        }
+                    }
+                    else
+                    {
+                        _logger.LogWarning(e, "Leader selector {Path} ({Id}): could not take part; trying again", Path, Id);
+                        await Task.Delay(TimeSpan.FromMilliseconds(200), stop).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
