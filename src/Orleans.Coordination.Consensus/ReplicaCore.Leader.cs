@@ -41,6 +41,13 @@ public sealed partial class ReplicaCore
     public IReadOnlyDictionary<int, string> PeerPhases =>
         _peers.ToDictionary(p => p.Key, p => p.Value.Phase.ToString());
 
+    /// <summary>
+    /// (Established leader) the zxid the next <see cref="ReplicaCore.Propose"/> will stamp, for shells that write the
+    /// zxid into the txn they serialise; 0 when this server cannot propose. Valid until the next input.
+    /// </summary>
+    public long NextProposalZxid =>
+        _role == ReplicaRole.Leading && _lphase == LeaderPhase.Broadcast && _counter < Zxid.MaxCounter ? Zxid.Make(_epoch, _counter + 1) : 0;
+
     private void BecomeLeader()
     {
         LeaveRole();
@@ -101,11 +108,20 @@ public sealed partial class ReplicaCore
 
         // A follower stuck in discovery or synchronisation (lost messages) is forgotten: without our pings it
         // times out and connects again with a fresh session.
-        foreach (var peer in _peers.Values.ToList())
+        List<int>? stuck = null;
+        foreach (var peer in _peers.Values)
         {
             if (peer.Phase != PeerPhase.Active && _now - peer.PhaseSince > _options.InitLimitTicks)
             {
-                _peers.Remove(peer.Id);
+                (stuck ??= []).Add(peer.Id);
+            }
+        }
+
+        if (stuck is not null)
+        {
+            foreach (var id in stuck)
+            {
+                _peers.Remove(id);
             }
         }
 
@@ -610,11 +626,21 @@ public sealed partial class ReplicaCore
 
         if (_lphase == LeaderPhase.Broadcast)
         {
-            foreach (var peer in _peers.Values.ToList())
+            List<int>? behind = null;
+            foreach (var peer in _peers.Values)
             {
-                if (peer.Phase == PeerPhase.Active)
+                if (peer.Phase == PeerPhase.Active && !ReplicateTo(peer))
                 {
-                    ReplicateTo(peer);
+                    (behind ??= []).Add(peer.Id);
+                }
+            }
+
+            if (behind is not null)
+            {
+                // Their next record was compacted away: forgotten, they time out and come back for a SNAP.
+                foreach (var id in behind)
+                {
+                    _peers.Remove(id);
                 }
             }
         }
@@ -637,15 +663,15 @@ public sealed partial class ReplicaCore
         }
     }
 
-    private void ReplicateTo(Peer peer)
+    /// <summary>Sends a peer what it lacks; false when that was compacted away.</summary>
+    private bool ReplicateTo(Peer peer)
     {
         var limit = peer.IsObserver ? _committed : LastLogged;
         while (peer.SentUpTo < limit)
         {
             if (peer.SentUpTo < _base)
             {
-                _peers.Remove(peer.Id);
-                return;
+                return false;
             }
 
             var batch = new List<LogEntry>();
@@ -671,6 +697,8 @@ public sealed partial class ReplicaCore
             peer.CommitSent = _committed;
             Send(peer.Id, new Commit(_epoch, _committed));
         }
+
+        return true;
     }
 
     private sealed class Peer(int id, bool isObserver, long session)

@@ -50,8 +50,11 @@ namespace Orleans.Coordination.Consensus;
 //  - a record is acknowledged only once durable, so every committed txn stays durable on a quorum;
 //  - logs are gap-free (Zxid.IsSuccessor between neighbours) and truncation never removes a committed record.
 //
+// Durability: the core never assumes one file is durable before another (log, epoch file, snapshot store); it
+// waits for Persisted / EpochPersisted / SnapshotInstalled. Within the log, appends and truncations apply in order.
+//
 // Threading: not thread-safe. The shell calls every input from one thread (the silo's apply loop) and drains
-// TakeOutputs after each batch of inputs.
+// TakeOutputs after each batch of inputs. README.md in this folder gives the integration contract for the silo.
 
 /// <summary>
 /// One server's replication core: Zab-style election, discovery, synchronisation and broadcast as a pure state

@@ -3,10 +3,11 @@ using Orleans.Coordination.Consensus.Messages;
 namespace Orleans.Coordination.Consensus;
 
 /// <summary>
-/// Something the shell must do, drained in order from <see cref="ReplicaCore.TakeOutputs"/>. Persistence outputs
-/// (<see cref="AppendToLog"/>, <see cref="TruncateLog"/>, <see cref="InstallSnapshot"/>, <see cref="PersistEpochs"/>)
-/// must be carried out in the order given; <see cref="ApplyCommitted"/> outputs must be applied in the order given.
-/// Messages may be sent as soon as they are drained, before earlier persistence completes.
+/// Something the shell must do, drained in order from <see cref="ReplicaCore.TakeOutputs"/>. Log outputs
+/// (<see cref="AppendToLog"/>, <see cref="TruncateLog"/>) must take effect in the order given; the epoch file
+/// (<see cref="PersistEpochs"/>) and the snapshot store (<see cref="InstallSnapshot"/>) may complete independently of
+/// the log, because the core waits for their reports before relying on them. <see cref="ApplyCommitted"/> outputs must
+/// be applied in the order given. Messages may be sent as soon as they are drained, before earlier persistence completes.
 /// </summary>
 public abstract record ReplicaOutput;
 

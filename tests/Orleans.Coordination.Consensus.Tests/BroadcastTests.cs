@@ -92,6 +92,18 @@ public sealed class BroadcastTests
     }
 
     [Fact]
+    public void The_leader_tells_which_zxid_the_next_proposal_gets()
+    {
+        var c = Established(3);
+        var leader = c.Core(3);
+
+        Assert.Equal(0, c.Core(1).NextProposalZxid);
+        Assert.Equal(Zxid.Make(1, 1), leader.NextProposalZxid);
+        Assert.Equal(Zxid.Make(1, 1), c.Write(1));
+        Assert.Equal(Zxid.Make(1, 2), leader.NextProposalZxid);
+    }
+
+    [Fact]
     public void Propose_is_refused_by_followers_with_the_leaders_id()
     {
         var c = Established(3);
