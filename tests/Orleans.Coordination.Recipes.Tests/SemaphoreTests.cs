@@ -28,6 +28,26 @@ public abstract class SemaphoreTests(ServerFixture server) : RecipeTests(server)
     }
 
     [Fact]
+    public async Task Semaphore_waiters_that_time_out_or_cancel_leave_no_lease_and_unblock_the_queue()
+    {
+        var holder = new InterProcessSemaphore(Client, P("sem"), maxLeases: 1);
+        var held = await Within(holder.AcquireAsync());
+        var other = new InterProcessSemaphore(await ConnectAsync(), P("sem"), maxLeases: 1);
+        await Assert.ThrowsAsync<TimeoutException>(() => Within(other.AcquireAsync(TimeSpan.FromMilliseconds(200))));
+        using var cts = new CancellationTokenSource();
+        var cancelled = other.AcquireAsync(cts.Token);
+        var patient = new InterProcessSemaphore(await ConnectAsync(), P("sem"), maxLeases: 1).AcquireAsync();
+        await StillPending(cancelled);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(cancelled));
+        Assert.Single(await holder.GetParticipantNodesAsync());
+
+        await held.ReleaseAsync();
+        await using var lease = await Within(patient);
+        Assert.Single(await holder.GetParticipantNodesAsync());
+    }
+
+    [Fact]
     public async Task Semaphore_lease_of_an_expired_session_is_returned_and_reported_lost()
     {
         var victim = await ConnectAsync();
