@@ -149,55 +149,75 @@ public sealed class ServiceDiscovery
 
     /// <summary>
     /// Yields the instances of <paramref name="name"/> now, and again after every change (coalescing bursts) and every
-    /// reconnect. Ends when <paramref name="cancellationToken"/> is cancelled or the client is closed; throws
-    /// <see cref="SessionExpiredException"/> when the session is lost.
+    /// reconnect. Ends when <paramref name="cancellationToken"/> is cancelled or the client is closed. When the session
+    /// expires, a client that renews its session carries on with a new watch; one that does not throws
+    /// <see cref="SessionExpiredException"/>.
     /// </summary>
     public async IAsyncEnumerable<IReadOnlyList<ServiceInstance>> WatchInstancesAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var servicePath = ServicePath(name);
-        var watch = await _client.RetryAsync(ct => _client.AddWatchAsync(servicePath, AddWatchMode.PersistentRecursive, ct), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (((IAsyncDisposable)watch).ConfigureAwait(false))
+        IReadOnlyList<ServiceInstance>? last = null;
+        while (!cancellationToken.IsCancellationRequested && _client.State != ConnectionState.Closed)
         {
-            var last = await QueryInstancesAsync(name, cancellationToken).ConfigureAwait(false);
-            yield return last;
-            while (true)
+            PersistentWatch watch;
+            try
             {
-                WatchEvent e;
-                try
-                {
-                    e = await watch.ReadAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (System.Threading.Channels.ChannelClosedException)
-                {
-                    break;
-                }
-                catch (OperationCanceledException)
-                {
-                    yield break;
-                }
+                // On a session that expired, this waits for the renewed one, or throws SessionExpiredException.
+                watch = await _client.RetryAsync(ct => _client.AddWatchAsync(servicePath, AddWatchMode.PersistentRecursive, ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                yield break;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                yield break;
+            }
 
-                if (e.Type == EventType.None && e.State != KeeperState.SyncConnected)
-                {
-                    continue;
-                }
-
-                // Coalesce a burst: everything already queued is covered by the one read below.
-                while (watch.TryRead(out _))
-                {
-                }
-
+            await using (((IAsyncDisposable)watch).ConfigureAwait(false))
+            {
                 var current = await QueryInstancesAsync(name, cancellationToken).ConfigureAwait(false);
-                if (!SameInstances(last, current))
+                if (last is null || !SameInstances(last, current))
                 {
                     last = current;
                     yield return current;
                 }
-            }
-        }
 
-        if (_client.State == ConnectionState.Lost)
-        {
-            throw new SessionExpiredException(servicePath);
+                while (true)
+                {
+                    WatchEvent e;
+                    try
+                    {
+                        e = await watch.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (System.Threading.Channels.ChannelClosedException)
+                    {
+                        // The session ended (or the client closed): the outer loop decides.
+                        break;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        yield break;
+                    }
+
+                    if (e.Type == EventType.None && e.State != KeeperState.SyncConnected)
+                    {
+                        continue;
+                    }
+
+                    // Coalesce a burst: everything already queued is covered by the one read below.
+                    while (watch.TryRead(out _))
+                    {
+                    }
+
+                    current = await QueryInstancesAsync(name, cancellationToken).ConfigureAwait(false);
+                    if (!SameInstances(last, current))
+                    {
+                        last = current;
+                        yield return current;
+                    }
+                }
+            }
         }
     }
 

@@ -37,7 +37,8 @@ public abstract class DiscoveryAndConfigurationTests(ServerFixture server) : Rec
     [Fact]
     public async Task Discovery_watch_sees_instances_come_and_go_with_their_sessions()
     {
-        var discovery = new ServiceDiscovery(Client, P("services"));
+        var watcher = await ConnectAsync();
+        var discovery = new ServiceDiscovery(watcher, P("services"));
         using var cts = new CancellationTokenSource(Timeout);
         await using var updates = discovery.WatchInstancesAsync("orders", cts.Token).GetAsyncEnumerator(cts.Token);
         Assert.True(await updates.MoveNextAsync());
@@ -60,6 +61,10 @@ public abstract class DiscoveryAndConfigurationTests(ServerFixture server) : Rec
         await ExpireSessionAsync(expiring);
         Assert.True(await updates.MoveNextAsync());
         Assert.Empty(updates.Current);
+
+        // The watcher's own session expiring (without renewal) ends the watch with an error.
+        await ExpireSessionAsync(watcher);
+        await Assert.ThrowsAsync<SessionExpiredException>(async () => await updates.MoveNextAsync());
     }
 
     [Fact]
@@ -76,6 +81,11 @@ public abstract class DiscoveryAndConfigurationTests(ServerFixture server) : Rec
         Assert.Equal(renewing.SessionId, stat!.Value.EphemeralOwner);
         Assert.Equal(2, (await discovery.QueryInstanceAsync("api", "node-1"))!.Port);
 
+        using var cts = new CancellationTokenSource(Timeout);
+        await using var updates = discovery.WatchInstancesAsync("api", cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal(["node-1"], updates.Current.Select(i => i.Id));
+
         var oldSession = renewing.SessionId;
         await using (var thief = new CoordinationClient(new CoordinationClientOptions { ConnectionString = Server.ConnectionString, SessionId = renewing.SessionId, SessionPassword = renewing.SessionPassword }))
         {
@@ -84,6 +94,15 @@ public abstract class DiscoveryAndConfigurationTests(ServerFixture server) : Rec
 
         await Eventually(() => renewing.SessionId != oldSession && renewing.IsConnected, "a renewed session");
         await Eventually(() => Client.ExistsAsync(P("services/api/node-1")).Result?.EphemeralOwner == renewing.SessionId, "re-registered under the new session");
+
+        // The watch of the renewed client carries on.
+        await using var second = await new ServiceDiscovery(Client, P("services")).RegisterAsync(new ServiceInstance { Name = "api", Id = "node-2" });
+        while (updates.Current.Count != 2)
+        {
+            Assert.True(await updates.MoveNextAsync());
+        }
+
+        Assert.Equal(["node-1", "node-2"], updates.Current.Select(i => i.Id));
     }
 
     [Fact]
