@@ -19,7 +19,8 @@ public sealed class ReplayTests(ITestOutputHelper output)
         try
         {
             var report = simulator.Run();
-            output.WriteLine(report.ToString());
+            output.WriteLine($"passed: {report.Events} events, {report.Committed} txns committed, {report.Acked} acknowledged, {report.Epochs} epochs, {report.Crashes} crashes, {report.Ticks} ticks");
+            output.WriteLine("messages: " + string.Join(", ", report.Messages.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value}")));
         }
         finally
         {
