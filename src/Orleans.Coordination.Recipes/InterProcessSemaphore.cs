@@ -76,7 +76,7 @@ public sealed class InterProcessSemaphore
     /// <summary>Waits for a lease at most <paramref name="timeout"/>; null when none was acquired.</summary>
     public Task<Lease?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default) => AcquireCoreAsync(timeout, cancellationToken);
 
-    /// <summary>The lease nodes held now (names).</summary>
+    /// <summary>The lease nodes now (names): those of the holders, and that of the one acquirer waiting for a lease, if any.</summary>
     public async Task<IReadOnlyList<string>> GetParticipantNodesAsync(CancellationToken cancellationToken = default)
     {
         try

@@ -125,15 +125,20 @@ public abstract class DiscoveryAndConfigurationTests(ServerFixture server) : Rec
         var writer = await ConnectAsync();
         await writer.CreateAsync(P("config"), B("""{ "limit": 5, "name": "orders" }"""));
         await Eventually(() => watcher.CurrentText is not null, "the created node");
-        Assert.True(token.HasChanged);
+        await Eventually(() => token.HasChanged, "the reload token fired");
         Assert.Equal(5, watcher.Get<Settings>()!.Limit);
         await writer.SetDataAsync(P("config"), B("""{ "limit": 6, "name": "orders" }"""));
         await Eventually(() => watcher.Get<Settings>()!.Limit == 6, "the change");
         Assert.Equal(1, watcher.Version);
-        lock (changes)
-        {
-            Assert.Equal(2, changes.Count);
-        }
+        await Eventually(
+            () =>
+            {
+                lock (changes)
+                {
+                    return changes.Count == 2;
+                }
+            },
+            "two change events");
     }
 
     [Fact]

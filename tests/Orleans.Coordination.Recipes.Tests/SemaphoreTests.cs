@@ -34,14 +34,18 @@ public abstract class SemaphoreTests(ServerFixture server) : RecipeTests(server)
         var held = await Within(holder.AcquireAsync());
         var other = new InterProcessSemaphore(await ConnectAsync(), P("sem"), maxLeases: 1);
         await Assert.ThrowsAsync<TimeoutException>(() => Within(other.AcquireAsync(TimeSpan.FromMilliseconds(200))));
+        Assert.Single(await holder.GetParticipantNodesAsync());
         using var cts = new CancellationTokenSource();
         var cancelled = other.AcquireAsync(cts.Token);
-        var patient = new InterProcessSemaphore(await ConnectAsync(), P("sem"), maxLeases: 1).AcquireAsync();
         await StillPending(cancelled);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(cancelled));
         Assert.Single(await holder.GetParticipantNodesAsync());
+        Assert.Empty(await Client.GetChildrenAsync(P("sem/locks")));
 
+        // The queue moves on: the next waiter is not stuck behind the ones that left.
+        var patient = new InterProcessSemaphore(await ConnectAsync(), P("sem"), maxLeases: 1).AcquireAsync();
+        await StillPending(patient);
         await held.ReleaseAsync();
         await using var lease = await Within(patient);
         Assert.Single(await holder.GetParticipantNodesAsync());
