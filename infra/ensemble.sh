@@ -217,6 +217,11 @@ case "$cmd" in
     [[ $# -eq 3 ]] || usage
     n="$2"
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "N must be a positive number, got '$n'"
+    # Replication is not wired into the silo yet: N silos would be N independent trees, which is not
+    # an ensemble. Refuse rather than pretend (ENSEMBLE_ALLOW_INDEPENDENT=1 starts them anyway).
+    if ((n > 1)) && [[ "${ENSEMBLE_ALLOW_INDEPENDENT:-0}" != 1 ]]; then
+      die "N=$n: replication is not wired into the silo yet, so only N=1 is an ensemble (see README, Status)"
+    fi
     mkdir -p "$3"
     dir="$(cd "$3" && pwd)"
     build
