@@ -7,7 +7,9 @@ public class FourLetterWordTests
 {
     /// <summary>The commands listed in the reference (§11).</summary>
     private static readonly string[] Words =
-        ["ruok", "srvr", "stat", "conf", "cons", "envi", "mntr", "wchs", "wchc", "wchp", "dump", "isro", "crst", "srst", "gtmk", "stmk", "dirs", "hash"];
+        ["ruok", "srvr", "stat", "conf", "cons", "envi", "mntr", "wchs", "wchc", "wchp", "dump", "isro", "crst", "srst", "gtmk", "stmk", "dirs", "hash",
+         // Ours, beyond ZooKeeper's: the consistent backup stream.
+         "bkup"];
 
     public static readonly TheoryData<string> ReferenceWords = new(Words);
 
