@@ -1,4 +1,3 @@
-using Microsoft.Win32.SafeHandles;
 using Orleans.Coordination.Storage.Log;
 
 namespace Orleans.Coordination.Cli.Operations;
@@ -12,6 +11,8 @@ namespace Orleans.Coordination.Cli.Operations;
 /// </summary>
 internal sealed class ReadOnlyLogFileSystem : ILogFileSystem
 {
+    private static readonly ILogFileSystem Physical = PhysicalLogFileSystem.Instance;
+
     public void CreateDirectory(string directory)
     {
         if (!Directory.Exists(directory))
@@ -20,16 +21,14 @@ internal sealed class ReadOnlyLogFileSystem : ILogFileSystem
         }
     }
 
-    public IReadOnlyList<string> ListFiles(string directory) =>
-        Directory.Exists(directory) ? Directory.EnumerateFiles(directory).Select(p => Path.GetFileName(p)).ToList() : [];
+    public IReadOnlyList<string> ListFiles(string directory) => Physical.ListFiles(directory);
 
     public ILogFile Create(string path, long length) =>
         throw new InvalidOperationException($"read-only view of the log: cannot create {path}");
 
     public ILogFile Open(string path) => OpenRead(path);
 
-    public ILogFile OpenRead(string path) =>
-        new ReadOnlyFile(path, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+    public ILogFile OpenRead(string path) => new ReadOnlyFile(Physical.OpenRead(path));
 
     public void Delete(string path)
     {
@@ -40,28 +39,14 @@ internal sealed class ReadOnlyLogFileSystem : ILogFileSystem
     {
     }
 
-    private sealed class ReadOnlyFile(string path, SafeFileHandle handle) : ILogFile
+    /// <summary>Reads go to the real file (opened for reading only); writes are dropped.</summary>
+    private sealed class ReadOnlyFile(ILogFile inner) : ILogFile
     {
-        public string Path { get; } = path;
+        public string Path => inner.Path;
 
-        public long Length => RandomAccess.GetLength(handle);
+        public long Length => inner.Length;
 
-        public int Read(long offset, Span<byte> buffer)
-        {
-            var total = 0;
-            while (total < buffer.Length)
-            {
-                var n = RandomAccess.Read(handle, buffer[total..], offset + total);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                total += n;
-            }
-
-            return total;
-        }
+        public int Read(long offset, Span<byte> buffer) => inner.Read(offset, buffer);
 
         public void Write(long offset, ReadOnlySpan<byte> data)
         {
@@ -75,6 +60,6 @@ internal sealed class ReadOnlyLogFileSystem : ILogFileSystem
         {
         }
 
-        public void Dispose() => handle.Dispose();
+        public void Dispose() => inner.Dispose();
     }
 }
