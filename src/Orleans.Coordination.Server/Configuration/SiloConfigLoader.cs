@@ -20,6 +20,7 @@ public static class SiloConfigLoader
         String,
         NullableString,
         StringArray,
+        Members,
     }
 
     private sealed record Key(string Name, Kind Kind, Action<SiloOptions, object?> Set, Func<object?, string?>? Check = null);
@@ -53,6 +54,10 @@ public static class SiloConfigLoader
         new("admin.address", Kind.String, (o, v) => o.AdminAddress = (string)v!, v => System.Net.IPAddress.TryParse((string)v!, out _) ? null : "must be an IP address"),
         new("admin.port", Kind.Int, (o, v) => o.AdminPort = (int)v!, Range(0, 65535)),
         new("admin.token", Kind.NullableString, (o, v) => o.AdminToken = (string?)v, v => v is null || ((string)v).Length >= 16 ? null : "must be at least 16 characters"),
+        new("ensemble.members", Kind.Members, (o, v) => o.Ensemble.Members = (EnsembleMemberOptions[])v!, CheckMembers),
+        new("ensemble.tickMs", Kind.Int, (o, v) => o.Ensemble.TickMs = (int)v!, Range(5, 10_000)),
+        new("ensemble.syncLimit", Kind.Int, (o, v) => o.Ensemble.SyncLimit = (int)v!, Range(2, 10_000)),
+        new("ensemble.initLimit", Kind.Int, (o, v) => o.Ensemble.InitLimit = (int)v!, Range(2, 10_000)),
     ];
 
     /// <summary>The names of every key, for documentation and tests.</summary>
@@ -217,6 +222,13 @@ public static class SiloConfigLoader
                 }
 
                 return v.GetString();
+            case Kind.Members:
+                if (v.ValueKind != JsonValueKind.Array)
+                {
+                    throw new SiloConfigException(Wrong("an array of members"));
+                }
+
+                return v.EnumerateArray().Select((e, i) => ParseMember(e, $"{file}: key '{key.Name}[{i}]'")).ToArray();
             default:
                 if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
                 {
@@ -241,13 +253,123 @@ public static class SiloConfigLoader
                 return text;
             case Kind.NullableString:
                 return text.Length == 0 ? null : text;
+            case Kind.Members:
+                try
+                {
+                    return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(EnsembleMemberOptions.Parse).ToArray();
+                }
+                catch (FormatException e)
+                {
+                    throw new SiloConfigException($"--{key.Name}: {e.Message}");
+                }
+
             default:
                 return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         }
     }
 
+    /// <summary>A member as a JSON object {"id", "host", "quorumPort", "electionPort", "role", "clientPort"} or in the text form.</summary>
+    private static EnsembleMemberOptions ParseMember(JsonElement e, string where)
+    {
+        if (e.ValueKind == JsonValueKind.String)
+        {
+            try
+            {
+                return EnsembleMemberOptions.Parse(e.GetString()!);
+            }
+            catch (FormatException x)
+            {
+                throw new SiloConfigException($"{where}: {x.Message}");
+            }
+        }
+
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw new SiloConfigException($"{where} must be an object {{\"id\", \"host\", \"quorumPort\", \"electionPort\", \"role\", \"clientPort\"}} or a string id=host:quorumPort:electionPort[:role][;clientPort]");
+        }
+
+        int id = 0, quorumPort = 0, electionPort = 0, clientPort = 0;
+        string? host = null;
+        var role = EnsembleRole.Voter;
+        foreach (var p in e.EnumerateObject())
+        {
+            int Int(int min, int max) => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out var n) && n >= min && n <= max
+                ? n
+                : throw new SiloConfigException($"{where}.{p.Name} must be an integer between {min} and {max}, got {p.Value.GetRawText()}");
+            switch (p.Name)
+            {
+                case "id":
+                    id = Int(1, 255);
+                    break;
+                case "host":
+                    host = p.Value.ValueKind == JsonValueKind.String && p.Value.GetString()!.Length > 0
+                        ? p.Value.GetString()
+                        : throw new SiloConfigException($"{where}.host must be a non-empty string, got {p.Value.GetRawText()}");
+                    break;
+                case "quorumPort":
+                    quorumPort = Int(1, 65535);
+                    break;
+                case "electionPort":
+                    electionPort = Int(1, 65535);
+                    break;
+                case "clientPort":
+                    clientPort = Int(1, 65535);
+                    break;
+                case "role":
+                    role = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() switch
+                    {
+                        "voter" or "participant" => EnsembleRole.Voter,
+                        "observer" => EnsembleRole.Observer,
+                        _ => throw new SiloConfigException($"{where}.role must be \"voter\" or \"observer\", got {p.Value.GetRawText()}"),
+                    } : throw new SiloConfigException($"{where}.role must be \"voter\" or \"observer\", got {p.Value.GetRawText()}");
+                    break;
+                default:
+                    throw new SiloConfigException($"{where}: unknown key '{p.Name}'; known keys: id, host, quorumPort, electionPort, role, clientPort");
+            }
+        }
+
+        if (id == 0 || host is null || quorumPort == 0 || electionPort == 0)
+        {
+            throw new SiloConfigException($"{where}: id, host, quorumPort and electionPort are required");
+        }
+
+        return new EnsembleMemberOptions(id, host, quorumPort, electionPort, role, clientPort);
+    }
+
+    private static string? CheckMembers(object? v)
+    {
+        var members = (EnsembleMemberOptions[])v!;
+        if (members.Select(m => m.Id).Distinct().Count() != members.Length)
+        {
+            return "server ids must be unique";
+        }
+
+        if (members.Any(m => m.Id is < 1 or > 255))
+        {
+            return "server ids must be between 1 and 255";
+        }
+
+        var endpoints = members.SelectMany(m => new[] { (m.Host, m.QuorumPort), (m.Host, m.ElectionPort) }).ToList();
+        if (endpoints.Distinct().Count() != endpoints.Count)
+        {
+            return "every quorum and election port must be distinct";
+        }
+
+        return members.Length > 0 && members.All(m => m.Role == EnsembleRole.Observer) ? "at least one member must be a voter" : null;
+    }
+
     private static void Validate(SiloOptions o)
     {
+        if (o.Ensemble.Members.Count > 0 && o.Ensemble.Members.All(m => m.Id != o.ServerId))
+        {
+            throw new SiloConfigException($"setting 'serverId' ({o.ServerId}) is not one of 'ensemble.members' ({string.Join(", ", o.Ensemble.Members.Select(m => m.Id))})");
+        }
+
+        if (o.Ensemble.SyncLimit >= o.Ensemble.InitLimit)
+        {
+            throw new SiloConfigException($"setting 'ensemble.syncLimit' ({o.Ensemble.SyncLimit}) must be less than 'ensemble.initLimit' ({o.Ensemble.InitLimit})");
+        }
+
         if (o.SnapshotStoreProvider == "postgresql" && string.IsNullOrWhiteSpace(o.SnapshotStoreConnectionString))
         {
             throw new SiloConfigException("setting 'snapshotStore.connectionString' is required when 'snapshotStore.provider' is postgresql");
@@ -282,6 +404,7 @@ public static class SiloConfigLoader
     {
         null => "null",
         string[] a => "[" + string.Join(", ", a) + "]",
+        EnsembleMemberOptions[] m => "[" + string.Join(", ", m.Select(x => x.ToString())) + "]",
         _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "?",
     };
 }

@@ -89,6 +89,9 @@ public sealed class SiloOptions
     /// </summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>The ensemble this silo belongs to (<c>ensemble</c> in silo.json); standalone when it has no other member.</summary>
+    public EnsembleOptions Ensemble { get; set; } = new();
+
     public int EffectiveMinSessionTimeout => MinSessionTimeout > 0 ? MinSessionTimeout : 2 * TickTime;
 
     public int EffectiveMaxSessionTimeout => MaxSessionTimeout > 0 ? MaxSessionTimeout : 20 * TickTime;
