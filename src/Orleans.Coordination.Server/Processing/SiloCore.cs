@@ -78,6 +78,12 @@ public sealed partial class SiloCore : IAsyncDisposable
     /// <summary>Whether the silo is serving clients.</summary>
     public bool IsServing { get; private set; }
 
+    /// <summary>This silo's view of its ensemble (mode, leader, zxids, peers). Read on the apply thread.</summary>
+    public Quorum.ReplicationView Replication => new("standalone", Options.ServerId, -1, Epoch, IsServing, Tree.LastZxid, _durableZxid, Tree.LastZxid, Tree.LastZxid, 0, 0, 0, []);
+
+    /// <summary>Test hook for partitions: peers whose messages this silo drops in both directions.</summary>
+    public Quorum.PeerLinks Links { get; } = new();
+
     public void Post(WorkItem item) => _work.Writer.TryWrite(item);
 
     /// <summary>Runs <paramref name="func"/> on the apply thread and returns its result.</summary>
