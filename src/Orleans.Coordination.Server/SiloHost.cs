@@ -20,13 +20,16 @@ public sealed class SiloHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ILoggerFactory _loggerFactory;
     private readonly SiloStorage _storage;
+    private readonly Quorum.PeerNetwork? _network;
+    private int _disposed;
 
-    private SiloHost(WebApplication app, SiloCore core, SiloStorage storage, ILoggerFactory loggerFactory)
+    private SiloHost(WebApplication app, SiloCore core, SiloStorage storage, ILoggerFactory loggerFactory, Quorum.PeerNetwork? network)
     {
         _app = app;
         Core = core;
         _storage = storage;
         _loggerFactory = loggerFactory;
+        _network = network;
     }
 
     public SiloCore Core { get; }
@@ -39,7 +42,16 @@ public sealed class SiloHost : IAsyncDisposable
     /// <summary>The admin HTTP port actually bound; 0 when the admin endpoint is disabled.</summary>
     public int AdminPort { get; private set; }
 
-    /// <summary>Recovers the silo's state from its data directory and starts serving.</summary>
+    /// <summary>The quorum port (0 standalone).</summary>
+    public int QuorumPort => _network?.Self.QuorumPort ?? 0;
+
+    /// <summary>The election port (0 standalone).</summary>
+    public int ElectionPort => _network?.Self.ElectionPort ?? 0;
+
+    /// <summary>
+    /// Recovers the silo's state from its data directory and starts it. A standalone silo serves at once; an ensemble
+    /// member serves once it has joined an established leader (see <see cref="SiloCore.Replication"/>).
+    /// </summary>
     /// <exception cref="RecoveryException">stored state is damaged; the message names the file and offset.</exception>
     /// <param name="options">The silo's settings.</param>
     /// <param name="logging">Logging configuration; console logging when null.</param>
@@ -62,7 +74,24 @@ public sealed class SiloHost : IAsyncDisposable
         // Port 0 means "any free port": pick one now so that the bound port is known without asking Kestrel.
         var clientPort = options.ClientPort == 0 ? FreePort(options.ClientAddress) : options.ClientPort;
         var adminPort = options.AdminPort == 0 ? FreePort(options.AdminAddress) : options.AdminPort;
-        var core = new SiloCore(options, loggerFactory.CreateLogger("Orleans.Coordination.Silo"), storage) { ClientPort = clientPort };
+        SiloCore core;
+        try
+        {
+            core = new SiloCore(options, loggerFactory.CreateLogger("Orleans.Coordination.Silo"), storage) { ClientPort = clientPort };
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            loggerFactory.Dispose();
+            throw;
+        }
+
+        var network = options.Ensemble.IsReplicated ? Quorum.PeerNetwork.Create(options, core, loggerFactory.CreateLogger("Orleans.Coordination.Quorum")) : null;
+        if (network is not null)
+        {
+            core.AttachNetwork(network);
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
@@ -74,6 +103,13 @@ public sealed class SiloHost : IAsyncDisposable
             {
                 k.Listen(IPAddress.Parse(options.AdminAddress), adminPort);
             }
+
+            if (network is not null)
+            {
+                var bind = Quorum.PeerNetwork.BindAddress(network.Self);
+                k.Listen(bind, network.Self.QuorumPort, l => l.Run(network.Quorum.AcceptAsync));
+                k.Listen(bind, network.Self.ElectionPort, l => l.Run(network.Election.AcceptAsync));
+            }
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(core);
@@ -84,7 +120,7 @@ public sealed class SiloHost : IAsyncDisposable
         }
 
         core.Start();
-        var host = new SiloHost(app, core, storage, loggerFactory);
+        var host = new SiloHost(app, core, storage, loggerFactory, network);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -98,8 +134,36 @@ public sealed class SiloHost : IAsyncDisposable
         host.ClientPort = clientPort;
         host.AdminPort = options.AdminEnabled ? adminPort : 0;
         loggerFactory.CreateLogger("Orleans.Coordination.Silo").LogInformation(
-            "Silo {Id} serving clients on {Address}:{Port}, data in {DataDir}", options.ServerId, options.ClientAddress, host.ClientPort, Path.GetFullPath(options.DataDir));
+            network is null ? "Silo {Id} serving clients on {Address}:{Port}, data in {DataDir}" : "Silo {Id} listening for clients on {Address}:{Port}, data in {DataDir}; joining ensemble {Members}",
+            options.ServerId, options.ClientAddress, host.ClientPort, Path.GetFullPath(options.DataDir), string.Join(",", options.Ensemble.Members));
         return host;
+    }
+
+    /// <summary>Freezes the silo (test hook, like SIGSTOP): its apply loop processes nothing until <see cref="Resume"/>.</summary>
+    public void Pause() => Core.Pause();
+
+    /// <summary>Lets a paused silo run again.</summary>
+    public void Resume() => Core.Resume();
+
+    /// <summary>
+    /// Stops the silo abruptly, as a crash would (test hook): peers and clients lose their connections at once and no
+    /// session is closed. With an in-memory log file system, call its SimulateCrash first so that un-fsynced writes are lost.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        Core.Links.Block([.. Core.Options.Ensemble.Members.Select(m => m.Id)]);
+        if (_network is not null)
+        {
+            await _network.DisposeAsync();
+        }
+
+        foreach (var c in Core.Connections.ToList())
+        {
+            c.Abort();
+        }
+
+        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await DisposeCoreAsync(quick.Token);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) =>
@@ -107,14 +171,37 @@ public sealed class SiloHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_network is not null)
+        {
+            await _network.DisposeAsync();
+        }
+
+        await DisposeCoreAsync(CancellationToken.None);
+    }
+
+    private async Task DisposeCoreAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
-            await _app.StopAsync();
+            await _app.StopAsync(cancellationToken);
         }
         finally
         {
             await Core.DisposeAsync();
-            await _storage.DisposeAsync();
+            try
+            {
+                await _storage.DisposeAsync();
+            }
+            catch (Exception e) when (e is Storage.StorageException or IOException or ObjectDisposedException)
+            {
+                // A killed silo's log may already be unusable (its file system crashed under it).
+            }
+
             await _app.DisposeAsync();
             _loggerFactory.Dispose();
         }

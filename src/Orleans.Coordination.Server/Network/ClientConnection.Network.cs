@@ -138,7 +138,7 @@ public sealed partial class ClientConnection
         return read(ref reader);
     }
 
-    private static (int Xid, OpCode Type, IJuteRecord? Request) DecodeRequest(ReadOnlySequence<byte> payload, int max)
+    internal static (int Xid, OpCode Type, IJuteRecord? Request) DecodeRequest(ReadOnlySequence<byte> payload, int max)
     {
         var span = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
         var reader = new JuteReader(span, max);

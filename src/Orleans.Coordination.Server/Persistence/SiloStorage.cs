@@ -26,6 +26,7 @@ public sealed class SiloStorage : IAsyncDisposable
 
     private SiloStorage(SiloOptions options, ILogger logger, FileTxnLog log, ISnapshotStore store, DurableValueFile epochFile, Tree tree, long epoch)
     {
+        EpochValues = epochFile.TryRead() ?? [];
         _options = options;
         _logger = logger;
         Log = log;
@@ -42,8 +43,27 @@ public sealed class SiloStorage : IAsyncDisposable
     /// <summary>The recovered tree.</summary>
     public Tree Tree { get; }
 
-    /// <summary>The epoch this run stamps zxids with; higher than any epoch used before on this data.</summary>
+    /// <summary>The epoch this run stamps zxids with; higher than any epoch used before on this data (standalone).</summary>
     public long Epoch { get; }
+
+    /// <summary>
+    /// What the epoch file held at start-up: one value (standalone: the last epoch used) or three (an ensemble
+    /// member: currentEpoch, acceptedEpoch, acceptedLeaderId); empty when there was none.
+    /// </summary>
+    public long[] EpochValues { get; private set; }
+
+    /// <summary>
+    /// An ensemble member's durable log records after the recovered snapshot, not applied to <see cref="Tree"/>:
+    /// the replication core decides which of them committed. Empty for a standalone silo, which replays its log.
+    /// </summary>
+    public IReadOnlyList<LogRecord> PendingLog { get; private init; } = [];
+
+    /// <summary>Durably replaces the epoch file (an ensemble member's currentEpoch, acceptedEpoch, acceptedLeaderId).</summary>
+    public void WriteEpochValues(ReadOnlySpan<long> values)
+    {
+        _epochFile.Write(values);
+        EpochValues = values.ToArray();
+    }
 
     /// <param name="options">The silo's settings (dataDir, snapshot store, forceSync, repairLog).</param>
     /// <param name="logger">Receives recovery progress and warnings.</param>
@@ -73,8 +93,19 @@ public sealed class SiloStorage : IAsyncDisposable
                 FileSystem = logFileSystem ?? PhysicalLogFileSystem.Instance,
             });
             var tree = await LoadNewestSnapshotAsync(store, logger, cancellationToken);
-            var replayed = Replay(tree, log);
             var epochFile = new DurableValueFile(StorageNaming.EpochFilePath(dataDir));
+            if (options.Ensemble.IsReplicated && !inspectOnly)
+            {
+                // An ensemble member applies nothing from its log on its own: the leader decides what committed.
+                CheckContinuity(tree, log);
+                var pending = log.ReadFrom(tree.LastZxid).ToList();
+                logger.LogInformation(
+                    "Recovered {Nodes} nodes and {Sessions} sessions at snapshot zxid 0x{Zxid:x}; {Pending} logged txns after it await the ensemble",
+                    tree.NodeCount, tree.Sessions.Count, tree.LastZxid, pending.Count);
+                return new SiloStorage(options, logger, log, store, epochFile, tree, 0) { PendingLog = pending };
+            }
+
+            var replayed = Replay(tree, log);
             var stored = epochFile.TryRead();
             var lastEpoch = Math.Max(stored is { Length: > 0 } ? stored[0] : 0, Math.Max(tree.LastZxid, log.LastZxid) >> 32);
             var epoch = lastEpoch + 1;
@@ -143,7 +174,7 @@ public sealed class SiloStorage : IAsyncDisposable
         return tree;
     }
 
-    private static long Replay(Tree tree, FileTxnLog log)
+    private static void CheckContinuity(Tree tree, FileTxnLog log)
     {
         var from = tree.LastZxid;
         if (log.FirstZxid > 0 && from > 0 && log.FirstZxid > from + 1 && (log.FirstZxid >> 32) == (from >> 32))
@@ -151,6 +182,12 @@ public sealed class SiloStorage : IAsyncDisposable
             throw new RecoveryException(
                 $"the log in {log.Directory} starts at zxid 0x{log.FirstZxid:x} but the snapshot ends at 0x{from:x}: txns in between are missing");
         }
+    }
+
+    private static long Replay(Tree tree, FileTxnLog log)
+    {
+        var from = tree.LastZxid;
+        CheckContinuity(tree, log);
 
         long count = 0;
         foreach (var record in log.ReadFrom(from))

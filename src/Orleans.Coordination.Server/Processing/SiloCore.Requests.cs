@@ -56,6 +56,10 @@ public sealed partial class SiloCore
                 or OpCode.GetEphemerals or OpCode.GetAllChildrenNumber or OpCode.MultiRead or OpCode.WhoAmI:
                 Enqueue(work, PendingKind.Read, ErrorCode.Ok);
                 break;
+            case OpCode.Sync when _replica is not null && PathUtils.IsValid(((PathRecord)work.Request!).Path):
+                // Answered once this silo has applied the leader's commit point, confirmed by a quorum.
+                StartSync(Enqueue(work, PendingKind.Immediate, ErrorCode.Ok));
+                break;
             case OpCode.Sync:
                 // Answered once everything stamped before it is applied.
                 Enqueue(work, PendingKind.Immediate, PathUtils.IsValid(((PathRecord)work.Request!).Path) ? ErrorCode.Ok : ErrorCode.BadArguments, waitZxid: _lastStampedZxid);
@@ -74,7 +78,16 @@ public sealed partial class SiloCore
                 break;
             case OpCode.CloseSession:
                 var pending = Enqueue(work, PendingKind.Write, ErrorCode.Ok, closeAfter: true);
-                CloseSession(conn.SessionId, pending);
+                if (Forwards)
+                {
+                    _sessions.MarkClosing(conn.SessionId);
+                    ForwardWrite(work, pending);
+                }
+                else
+                {
+                    CloseSession(conn.SessionId, pending);
+                }
+
                 break;
             case OpCode.Reconfig:
                 // Standalone: ZooKeeper answers RECONFIGDISABLED unless reconfig is enabled, then UNIMPLEMENTED.
@@ -114,6 +127,13 @@ public sealed partial class SiloCore
     private void PrepareWrite(RequestWork work)
     {
         var conn = work.Connection;
+        if (Forwards)
+        {
+            // Only the leader knows every outstanding change, so only it can validate a write.
+            ForwardWrite(work, Enqueue(work, PendingKind.Write, ErrorCode.Ok));
+            return;
+        }
+
         var prep = _preparer.Prepare(work.Type, work.Request, conn.SessionId, conn.AuthIds, _lastStampedZxid + 1);
         if (prep.Body is null)
         {
@@ -139,6 +159,12 @@ public sealed partial class SiloCore
         if (multi.Ops.Count == 0)
         {
             Enqueue(work, PendingKind.Write, ErrorCode.Ok, waitZxid: _lastStampedZxid).Results = [];
+            return;
+        }
+
+        if (Forwards)
+        {
+            ForwardWrite(work, Enqueue(work, PendingKind.Write, ErrorCode.Ok));
             return;
         }
 

@@ -74,7 +74,15 @@ public sealed partial class SiloCore
                 ConnectResponse = new ConnectResponse(0, timeout, sessionId, passwd, false, !conn.LegacyConnect),
             };
             conn.Pending.Enqueue(pending);
-            Stamp(sessionId, 0, new CreateSessionTxn(timeout, passwd), pending);
+            if (Forwards)
+            {
+                ForwardCreateSession(sessionId, timeout, passwd, pending);
+            }
+            else
+            {
+                Stamp(sessionId, 0, new CreateSessionTxn(timeout, passwd), pending);
+            }
+
             return;
         }
 
@@ -156,6 +164,17 @@ public sealed partial class SiloCore
     private void ProcessTick()
     {
         var now = Environment.TickCount64;
+        if (_replica is not null && !IsLeader)
+        {
+            // Sessions are expired by the leader alone; followers keep the ones they hold alive there.
+            if (Forwards)
+            {
+                ReportSessions(now);
+            }
+
+            return;
+        }
+
         foreach (var sessionId in _sessions.TakeExpired(now))
         {
             _logger.LogInformation("Expiring session 0x{Session:x}", sessionId);
@@ -171,17 +190,23 @@ public sealed partial class SiloCore
     }
 
     /// <summary>Starts closing a session: no more requests are accepted, and a closeSession txn is stamped.</summary>
-    private void CloseSession(long sessionId, PendingRequest? pending)
+    private void CloseSession(long sessionId, PendingRequest? pending, int cxid = 0)
     {
         _sessions.MarkClosing(sessionId);
         var prep = _preparer.Prepare(OpCode.CloseSession, null, sessionId, [], _lastStampedZxid + 1);
-        Stamp(sessionId, pending?.Xid ?? 0, prep.Body!, pending);
+        Stamp(sessionId, pending?.Xid ?? cxid, prep.Body!, pending);
     }
 
     /// <summary>Effects of an applied txn beyond the tree: session bookkeeping.</summary>
     private void AfterApply(Transaction txn)
     {
         var h = txn.Header;
+        if (h.Type == TxnType.CreateSession && _replica is not null && !_sessions.IsLive(h.SessionId) && txn.Body is CreateSessionTxn created)
+        {
+            // Sessions are global: every member tracks every session, so that any of them can take over as leader.
+            _sessions.Add(h.SessionId, created.TimeOut, Environment.TickCount64);
+        }
+
         if (h.Type == TxnType.CloseSession)
         {
             _sessions.Remove(h.SessionId);

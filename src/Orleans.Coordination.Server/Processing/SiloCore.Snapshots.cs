@@ -52,6 +52,7 @@ public sealed partial class SiloCore
                 else
                 {
                     Metrics.CountSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, t.Result.CompressedSize);
+                    Post(new ActionWork(() => SnapshotSaved(image.LastZxid)));
                 }
             },
             TaskScheduler.Default);

@@ -21,7 +21,7 @@ public sealed partial class SiloCore : IAsyncDisposable
 {
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _logger;
-    private readonly Preparer _preparer;
+    private Preparer _preparer;
     private readonly SessionTracker _sessions;
     private readonly Queue<(Transaction Txn, PendingRequest? Pending, long AppendedAt)> _proposals = new();
     private readonly Dictionary<long, ClientConnection> _connectionsBySession = [];
@@ -40,6 +40,7 @@ public sealed partial class SiloCore : IAsyncDisposable
     private long _durableZxid;
     private long _nextSessionId;
     private long _nextContainerCheck;
+    private long _standaloneEpoch;
 
     public SiloCore(SiloOptions options, ILogger logger, SiloStorage? storage = null)
     {
@@ -58,19 +59,29 @@ public sealed partial class SiloCore : IAsyncDisposable
         _snapshotThreshold = NextSnapshotThreshold();
         _nextSessionId = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 24) >>> 8) | ((long)options.ServerId << 56);
         Stats = new ServerStats();
+        if (options.Ensemble.IsReplicated)
+        {
+            _replica = CreateReplica(options, storage ?? throw new ArgumentException("an ensemble member needs storage", nameof(storage)));
+            _lastStampedZxid = Tree.LastZxid;
+        }
     }
 
     public SiloOptions Options { get; }
 
     /// <summary>The replicated state. Read it only on the apply thread (see <see cref="InvokeAsync{T}"/>).</summary>
-    public Tree Tree { get; }
+    public Tree Tree { get; private set; }
 
     public ServerStats Stats { get; }
 
     /// <summary>Histograms and counters behind /metrics.</summary>
     public SiloMetrics Metrics { get; } = new();
 
-    public long Epoch { get; private set; }
+    /// <summary>The epoch of the zxids this silo stamps (standalone) or follows (ensemble member; 0 while looking).</summary>
+    public long Epoch
+    {
+        get => _replica is null ? _standaloneEpoch : _status.Epoch;
+        private set => _standaloneEpoch = value;
+    }
 
     /// <summary>The client port actually bound (the option may say 0).</summary>
     public int ClientPort { get; internal set; }
@@ -79,7 +90,7 @@ public sealed partial class SiloCore : IAsyncDisposable
     public bool IsServing { get; private set; }
 
     /// <summary>This silo's view of its ensemble (mode, leader, zxids, peers). Read on the apply thread.</summary>
-    public Quorum.ReplicationView Replication => new("standalone", Options.ServerId, -1, Epoch, IsServing, Tree.LastZxid, _durableZxid, Tree.LastZxid, Tree.LastZxid, 0, 0, 0, []);
+    public Quorum.ReplicationView Replication => BuildReplicationView();
 
     /// <summary>Test hook for partitions: peers whose messages this silo drops in both directions.</summary>
     public Quorum.PeerLinks Links { get; } = new();
@@ -113,27 +124,36 @@ public sealed partial class SiloCore : IAsyncDisposable
             _sessions.Add(s.SessionId, s.TimeOut, now);
         }
 
-        IsServing = true;
+        // An ensemble member serves only once it has joined an established leader (StatusChanged).
+        IsServing = _replica is null;
         _nextContainerCheck = Environment.TickCount64 + Options.ContainerCheckIntervalMs;
         _loop = Task.Factory.StartNew(LoopAsync, TaskCreationOptions.LongRunning).Unwrap();
         _ticker = TickAsync();
+        if (_replica is not null)
+        {
+            StartReplica();
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         IsServing = false;
         _stop.Cancel();
+        Resume();
         _work.Writer.TryComplete();
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
         }
 
-        if (_ticker is not null)
+        foreach (var ticker in new[] { _ticker, _replicaTicker })
         {
             try
             {
-                await _ticker.ConfigureAwait(false);
+                if (ticker is not null)
+                {
+                    await ticker.ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -160,7 +180,14 @@ public sealed partial class SiloCore : IAsyncDisposable
         var reader = _work.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var item))
+            if (_pause is { } pause)
+            {
+                await pause.Task.ConfigureAwait(false);
+            }
+
+            // A bounded batch, then the replication core's outputs: batching inputs is what batches proposals,
+            // and the bound keeps a busy client port from starving the core.
+            for (var n = 0; n < 512 && reader.TryRead(out var item); n++)
             {
                 try
                 {
@@ -173,6 +200,18 @@ public sealed partial class SiloCore : IAsyncDisposable
                     {
                         rw.Connection.Abort();
                     }
+                }
+            }
+
+            if (_replica is not null)
+            {
+                try
+                {
+                    RunReplica();
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "Carrying out replication outputs failed");
                 }
             }
         }
@@ -196,7 +235,22 @@ public sealed partial class SiloCore : IAsyncDisposable
                 ProcessRequest(r);
                 break;
             case DurableWork d:
-                ProcessDurable(d.Zxid);
+                if (_replica is null)
+                {
+                    ProcessDurable(d.Zxid);
+                }
+                else
+                {
+                    _durableZxid = Math.Max(_durableZxid, d.Zxid);
+                    _replica.Persisted(d.Zxid);
+                }
+
+                break;
+            case PeerMessageWork m:
+                _replica?.Receive(m.From, m.Message);
+                break;
+            case ReplicaTickWork:
+                _replica?.Tick();
                 break;
             case ConnectWork c:
                 ProcessConnect(c);
@@ -216,9 +270,15 @@ public sealed partial class SiloCore : IAsyncDisposable
         }
     }
 
-    /// <summary>Stamps the next zxid on a prepared body and hands it to the sink.</summary>
-    private Transaction Stamp(long sessionId, int cxid, TxnBody body, PendingRequest? pending)
+    /// <summary>Stamps the next zxid on a prepared body and hands it to the sink (standalone) or proposes it (leader).</summary>
+    private void Stamp(long sessionId, int cxid, TxnBody body, PendingRequest? pending)
     {
+        if (_replica is not null)
+        {
+            Propose(sessionId, cxid, body, pending);
+            return;
+        }
+
         var zxid = ++_lastStampedZxid;
         var txn = new Transaction(new TxnHeader(sessionId, cxid, zxid, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), body.Type), body);
         if (pending is not null)
@@ -229,7 +289,6 @@ public sealed partial class SiloCore : IAsyncDisposable
 
         _proposals.Enqueue((txn, pending, System.Diagnostics.Stopwatch.GetTimestamp()));
         Metrics.CountProposal(_sink.Append(txn));
-        return txn;
     }
 
     /// <summary>Applies every proposal now durable, in zxid order, then answers whoever can be answered.</summary>

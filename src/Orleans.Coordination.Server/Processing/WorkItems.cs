@@ -57,7 +57,7 @@ public sealed class PendingRequest
 
     public IJuteRecord? Request { get; init; }
 
-    public required PendingKind Kind { get; init; }
+    public required PendingKind Kind { get; set; }
 
     public long ReceivedAt { get; init; }
 
