@@ -40,6 +40,7 @@ public sealed partial class SiloCore
     private readonly Dictionary<long, PendingRequest> _forwardedById = [];
     private readonly Dictionary<(long Session, int Cxid), long> _forwardedByTxn = [];
     private readonly Dictionary<long, PendingRequest> _syncs = [];
+    private readonly HashSet<long> _touched = [];
     private readonly JuteWriter _txnWriter = new(1024);
     private IPeerNetwork? _network;
     private Task? _replicaTicker;
@@ -628,16 +629,22 @@ public sealed partial class SiloCore
         Drain(pending.Connection);
     }
 
-    /// <summary>Follower: tells the leader which sessions have a live connection here, so that they do not expire.</summary>
+    /// <summary>
+    /// Follower: tells the leader which sessions sent something here since the last report, so that they do not
+    /// expire (as ZooKeeper's followers report session touches with their pings).
+    /// </summary>
     private void ReportSessions(long now)
     {
-        if (now < _nextTouchReport || !IsServing || _connectionsBySession.Count == 0)
+        if (now < _nextTouchReport || !IsServing || _touched.Count == 0)
         {
             return;
         }
 
         _nextTouchReport = now + Math.Max(10, Options.TickTime / 2);
-        _replica!.Forward(0, ForwardCodec.Touch(_connectionsBySession.Keys));
+        if (_replica!.Forward(0, ForwardCodec.Touch(_touched)))
+        {
+            _touched.Clear();
+        }
     }
 
     /// <summary>Follower: replaces the tree with the leader's snapshot, stores it, then tells the core.</summary>
