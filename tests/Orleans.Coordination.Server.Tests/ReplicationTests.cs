@@ -277,6 +277,7 @@ public sealed class ReplicationTests
         await e.StartSiloAsync(behind);
         await e.WaitServingAsync([behind]);
         await e.WaitConvergedAsync();
+        Assert.Equal(1, (await e.ViewAsync(behind)).SnapshotsInstalled);
         await using var r = await RawClient.ConnectAsync(e.PortOf(behind));
         Assert.True(await r.NodeExistsAsync("/snap-149"));
 

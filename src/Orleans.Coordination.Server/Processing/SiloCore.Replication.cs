@@ -52,6 +52,7 @@ public sealed partial class SiloCore
     private double _lastElectionMs;
     private long _nextTouchReport;
     private long _compactTo;
+    private long _snapshotsInstalled;
     private volatile TaskCompletionSource? _pause;
 
     /// <summary>Whether this silo is a member of a replicated ensemble (more than one member).</summary>
@@ -207,7 +208,7 @@ public sealed partial class SiloCore
             _lastElectionMs,
             _replica.ProtocolViolations,
             peers)
-        { SyncedVoters = synced };
+        { SyncedVoters = synced, SnapshotsInstalled = _snapshotsInstalled };
     }
 
     private static string ModeName(ReplicaRole role) => role switch
@@ -653,7 +654,8 @@ public sealed partial class SiloCore
         Tree tree;
         try
         {
-            tree = Tree.Load(new MemoryStream(data, writable: false), $"snapshot from the leader at zxid 0x{zxid:x}");
+            using var inflate = new System.IO.Compression.ZLibStream(new MemoryStream(data, writable: false), System.IO.Compression.CompressionMode.Decompress);
+            tree = Tree.Load(inflate, $"snapshot from the leader at zxid 0x{zxid:x}");
         }
         catch (Exception e) when (e is InvalidDataException or DataTree.Tree.SnapshotFormatException or Storage.StorageCorruptedException or JuteException)
         {
@@ -671,6 +673,7 @@ public sealed partial class SiloCore
         }
 
         _txnsSinceSnapshot = 0;
+        _snapshotsInstalled++;
         _logger.LogInformation("Installed the leader's snapshot at zxid 0x{Zxid:x} ({Nodes} nodes)", zxid, tree.NodeCount);
         var image = tree.CaptureImage();
         var previous = _snapshotTask ?? Task.CompletedTask;
@@ -694,8 +697,13 @@ public sealed partial class SiloCore
         var image = Tree.CaptureImage();
         _ = Task.Run(() =>
         {
+            // Compressed: a SNAP travels as one message, bounded by the transport's frame limit.
             using var buffer = new MemoryStream();
-            image.WriteTo(buffer);
+            using (var deflate = new System.IO.Compression.ZLibStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                image.WriteTo(deflate);
+            }
+
             return buffer.ToArray();
         }).ContinueWith(
             t =>
