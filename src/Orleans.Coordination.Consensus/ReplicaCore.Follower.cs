@@ -55,6 +55,21 @@ public sealed partial class ReplicaCore
         Send(_leaderId, new FollowerInfo(_session, _epochs.AcceptedEpoch, _epochs.AcceptedLeaderId, _epochs.CurrentEpoch, LastLogged, _isObserver));
     }
 
+    /// <summary>
+    /// The shell's connection from <paramref name="serverId"/> closed (typically its process died). A follower or
+    /// observer of that leader looks for a new one at once instead of after <see cref="ReplicaOptions.SyncLimitTicks"/>,
+    /// as ZooKeeper's followers do when the leader's socket closes. It is exactly what the timeout would do later, so
+    /// it is always safe; a false alarm costs one election.
+    /// </summary>
+    public void PeerDisconnected(int serverId)
+    {
+        EnsureStarted();
+        if (_role is ReplicaRole.Following or ReplicaRole.Observing && serverId == _leaderId)
+        {
+            StartLooking();
+        }
+    }
+
     private void TickFollower()
     {
         if (_fphase == FollowerPhase.Broadcast)

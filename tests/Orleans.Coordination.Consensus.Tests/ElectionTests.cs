@@ -168,4 +168,28 @@ public sealed class ElectionTests
 
         Assert.Equal(ReplicaRole.Looking, d.Core.Role);
     }
+
+    [Fact]
+    public void A_follower_that_loses_its_connection_to_the_leader_elects_at_once()
+    {
+        var c = new ScriptedCluster(3);
+        c.StartAll();
+        c.RunUntil(() => c.AllServing(1, 2, 3));
+        var epoch = c.Core(1).Epoch;
+
+        // A follower's connection to another follower closing changes nothing.
+        c.Core(1).PeerDisconnected(2);
+        Assert.Equal(ReplicaRole.Following, c.Core(1).Role);
+
+        c.Crash(3);
+        c.Core(1).PeerDisconnected(3);
+        c.Core(2).PeerDisconnected(3);
+        Assert.Equal(ReplicaRole.Looking, c.Core(1).Role);
+        Assert.Equal(ReplicaRole.Looking, c.Core(2).Role);
+
+        // Fewer ticks than the follower timeout (SyncLimitTicks) would have needed just to notice.
+        c.RunUntil(() => c.AllServing(1, 2), maxTicks: 4);
+        Assert.Equal(2, c.Leader());
+        Assert.True(c.Core(1).Epoch > epoch);
+    }
 }

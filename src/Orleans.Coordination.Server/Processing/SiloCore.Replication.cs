@@ -91,6 +91,18 @@ public sealed partial class SiloCore
         Post(new PeerMessageWork(from, message));
     }
 
+    /// <summary>
+    /// Called by the quorum transport (any thread) when a peer's connection to this silo closed: if it was the
+    /// leader, this silo starts an election now rather than after syncLimit ticks.
+    /// </summary>
+    public void PeerDisconnected(int from)
+    {
+        if (_replica is not null && !Links.IsBlocked(from))
+        {
+            Post(new ActionWork(() => _replica.PeerDisconnected(from)));
+        }
+    }
+
     /// <summary>Freezes the apply loop (a test hook: like SIGSTOP, nothing is processed until <see cref="Resume"/>).</summary>
     public void Pause() => _pause ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 

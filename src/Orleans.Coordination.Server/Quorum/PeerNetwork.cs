@@ -36,7 +36,7 @@ public sealed class PeerNetwork : IPeerNetwork, IAsyncDisposable
         var members = options.Ensemble.Members;
         var self = members.Single(m => m.Id == options.ServerId);
         var clusterId = ClusterIdOf(members);
-        var quorum = new PeerTransport(options.ServerId, clusterId, members.Select(m => new PeerAddress(m.Id, m.Host, m.QuorumPort)), core.DeliverPeerMessage, logger);
+        var quorum = new PeerTransport(options.ServerId, clusterId, members.Select(m => new PeerAddress(m.Id, m.Host, m.QuorumPort)), core.DeliverPeerMessage, logger, core.PeerDisconnected);
         var election = new PeerTransport(options.ServerId, clusterId, members.Select(m => new PeerAddress(m.Id, m.Host, m.ElectionPort)), core.DeliverPeerMessage, logger);
         return new PeerNetwork(quorum, election, self);
     }

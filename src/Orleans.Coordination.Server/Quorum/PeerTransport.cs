@@ -32,6 +32,7 @@ public sealed class PeerTransport : IAsyncDisposable
     private readonly long _clusterId;
     private readonly Dictionary<int, PeerAddress> _peers;
     private readonly Action<int, ReadOnlyMemory<byte>> _deliver;
+    private readonly Action<int>? _disconnected;
     private readonly ILogger _logger;
     private readonly Dictionary<int, Outbound> _outbound = [];
     private readonly CancellationTokenSource _stop = new();
@@ -41,8 +42,10 @@ public sealed class PeerTransport : IAsyncDisposable
     /// <param name="peers">Every other member.</param>
     /// <param name="deliver">Called (on a network thread) with the sender's id and each message received.</param>
     /// <param name="logger">Connection events.</param>
-    public PeerTransport(int selfId, long clusterId, IEnumerable<PeerAddress> peers, Action<int, ReadOnlyMemory<byte>> deliver, ILogger logger)
+    /// <param name="disconnected">Called (on a network thread) when an accepted peer's inbound connection ends.</param>
+    public PeerTransport(int selfId, long clusterId, IEnumerable<PeerAddress> peers, Action<int, ReadOnlyMemory<byte>> deliver, ILogger logger, Action<int>? disconnected = null)
     {
+        _disconnected = disconnected;
         _selfId = selfId;
         _clusterId = clusterId;
         _peers = peers.Where(p => p.ServerId != selfId).ToDictionary(p => p.ServerId);
@@ -102,6 +105,14 @@ public sealed class PeerTransport : IAsyncDisposable
             if (e is InvalidDataException)
             {
                 _logger.LogWarning("Refusing quorum connection from {Remote}: {Reason}", connection.RemoteEndPoint, e.Message);
+            }
+        }
+        finally
+        {
+            if (from != 0 && !_stop.IsCancellationRequested)
+            {
+                _logger.LogInformation("Connection from server {Id} closed", from);
+                _disconnected?.Invoke(from);
             }
         }
     }

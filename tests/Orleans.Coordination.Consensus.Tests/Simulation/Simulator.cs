@@ -292,6 +292,24 @@ internal sealed class Simulator
                 _crashes++;
                 _cluster.Crash(node, _rng);
                 _cluster.Checker.CheckAckedDurable(_cluster.Nodes);
+
+                // Most peers see the crashed server's connection close (the shell's PeerDisconnected).
+                foreach (var peer in _cluster.Nodes)
+                {
+                    if (peer.Up && peer != node && _rng.NextDouble() < 0.7)
+                    {
+                        _cluster.Input(peer, c => c.PeerDisconnected(node.Id));
+                    }
+                }
+            }
+            else if (node.Up && _rng.NextDouble() < 0.02)
+            {
+                // A false alarm: a connection that broke while its peer lives on.
+                var other = _cluster.Nodes[_rng.Next(_cluster.Nodes.Count)];
+                if (other != node)
+                {
+                    _cluster.Input(node, c => c.PeerDisconnected(other.Id));
+                }
             }
             else if (!node.Up && _rng.NextDouble() < 0.15)
             {
