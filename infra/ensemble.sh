@@ -5,12 +5,16 @@
 #   infra/ensemble.sh start-one I DIR  start silo I again on its existing data, with the same arguments
 #   infra/ensemble.sh stop DIR         stop every silo under DIR (SIGTERM, then SIGKILL); idempotent
 #   infra/ensemble.sh status DIR       one line per silo: running/stopped and what `ruok` answers
+#   infra/ensemble.sh leader DIR       the id of the silo whose `srvr` says "Mode: leader" (exit 1 if none)
 #
-# Silo i: clients on 127.0.0.1:(2180+i), admin port 8080+i, data in DIR/s<i>/data, log in
-# DIR/s<i>/silo.log, pid of the dotnet process in DIR/s<i>/pid.  `start` returns once every silo
-# answers `ruok` with `imok` and serves a session (handshake + getChildren "/").
+# N = 1 is a standalone silo; N = 3 or 5 (any N > 1) an ensemble replicating through its leader.
+# Silo i: clients on 127.0.0.1:(2180+i), admin port 8080+i, quorum port 2890+i, election port 3890+i,
+# data in DIR/s<i>/data, log in DIR/s<i>/silo.log, pid of the dotnet process in DIR/s<i>/pid.
+# `start` returns once every silo answers `ruok` with `imok` and serves a session (handshake +
+# getChildren "/"); an ensemble member serves only once it has joined an elected leader.
 # Environment (optional):
-#   ENSEMBLE_CLIENT_PORT_BASE (2180), ENSEMBLE_ADMIN_PORT_BASE (8080)
+#   ENSEMBLE_CLIENT_PORT_BASE (2180), ENSEMBLE_ADMIN_PORT_BASE (8080),
+#   ENSEMBLE_QUORUM_PORT_BASE (2890), ENSEMBLE_ELECTION_PORT_BASE (3890)
 #   ENSEMBLE_START_TIMEOUT    seconds to wait for all silos (default 60)
 #   ENSEMBLE_STOP_TIMEOUT     seconds between SIGTERM and SIGKILL (default 10)
 #   ENSEMBLE_NO_BUILD=1       skip the build step
@@ -22,9 +26,11 @@ server_project="$repo/src/Orleans.Coordination.Server"
 server_dll="$server_project/bin/Release/net10.0/Orleans.Coordination.Server.dll"
 client_base="${ENSEMBLE_CLIENT_PORT_BASE:-2180}"
 admin_base="${ENSEMBLE_ADMIN_PORT_BASE:-8080}"
+quorum_base="${ENSEMBLE_QUORUM_PORT_BASE:-2890}"
+election_base="${ENSEMBLE_ELECTION_PORT_BASE:-3890}"
 
 usage() {
-  echo "usage: $0 start N DIR | start-one I DIR | stop DIR | status DIR" >&2
+  echo "usage: $0 start N DIR | start-one I DIR | stop DIR | status DIR | leader DIR" >&2
   exit 2
 }
 
@@ -128,7 +134,10 @@ launch_silo() {
   mkdir -p "$sdir/data"
   local args=(--config "$repo/silo.json" --serverId "$i" --clientPort "$port" --clientAddress 127.0.0.1
     --dataDir "$sdir/data" --admin.port "$admin" --fourLetterWords '*')
-  # Peer arguments for replication go here once the silo supports them (ensemble size is in DIR/ensemble.env).
+  # Every member gets the whole member list (written to DIR/ensemble.env by `start`).
+  local members
+  members="$(ensemble_members "$dir")"
+  [[ -n "$members" ]] && args+=(--ensemble.members "$members")
   # shellcheck disable=SC2206 # ENSEMBLE_SILO_ARGS is a word list on purpose.
   args+=(${ENSEMBLE_SILO_ARGS:-})
   echo "$(date -u +%FT%TZ) starting silo $i: dotnet $server_dll ${args[*]}" >>"$sdir/silo.log"
@@ -204,6 +213,23 @@ stop_all() {
   return 0
 }
 
+ensemble_members() {
+  local dir="$1"
+  [[ -f "$dir/ensemble.env" ]] || return 0
+  # shellcheck disable=SC1091
+  (source "$dir/ensemble.env" && echo "${ENSEMBLE_MEMBERS:-}")
+}
+
+# member_list N: id=127.0.0.1:quorum:election:voter;client for silos 1..N (empty for N = 1: standalone).
+member_list() {
+  local n="$1" j list=""
+  ((n > 1)) || return 0
+  for ((j = 1; j <= n; j++)); do
+    list+="${list:+,}$j=127.0.0.1:$((quorum_base + j)):$((election_base + j)):voter;$((client_base + j))"
+  done
+  echo "$list"
+}
+
 ensemble_size() {
   local dir="$1"
   [[ -f "$dir/ensemble.env" ]] || die "$dir/ensemble.env not found: start the ensemble with '$0 start N $dir' first"
@@ -217,15 +243,10 @@ case "$cmd" in
     [[ $# -eq 3 ]] || usage
     n="$2"
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "N must be a positive number, got '$n'"
-    # Replication is not wired into the silo yet: N silos would be N independent trees, which is not
-    # an ensemble. Refuse rather than pretend (ENSEMBLE_ALLOW_INDEPENDENT=1 starts them anyway).
-    if ((n > 1)) && [[ "${ENSEMBLE_ALLOW_INDEPENDENT:-0}" != 1 ]]; then
-      die "N=$n: replication is not wired into the silo yet, so only N=1 is an ensemble (see README, Status)"
-    fi
     mkdir -p "$3"
     dir="$(cd "$3" && pwd)"
     build
-    echo "ENSEMBLE_SIZE=$n" >"$dir/ensemble.env"
+    printf 'ENSEMBLE_SIZE=%s\nENSEMBLE_MEMBERS=%q\n' "$n" "$(member_list "$n")" >"$dir/ensemble.env"
     ids=()
     for ((i = 1; i <= n; i++)); do
       launch_silo "$i" "$dir"
@@ -260,6 +281,35 @@ case "$cmd" in
       pid_alive "$sdir/pid" && state="running pid $(cat "$sdir/pid")"
       echo "silo $i: $state, port $((client_base + i)): $(probe $((client_base + i)) 2>&1 && echo serving)"
     done
+    ;;
+  leader)
+    [[ $# -eq 2 ]] || usage
+    dir="$2"
+    for sdir in "$dir"/s*/; do
+      [[ -d "$sdir" ]] || continue
+      i="${sdir%/}"
+      i="${i##*/s}"
+      if /usr/bin/python3 - $((client_base + i)) <<'EOF'
+import socket, sys
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
+        s.sendall(b"srvr")
+        out = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+    sys.exit(0 if b"Mode: leader" in out else 1)
+except OSError:
+    sys.exit(1)
+EOF
+      then
+        echo "$i"
+        exit 0
+      fi
+    done
+    exit 1
     ;;
   *) usage ;;
 esac

@@ -76,11 +76,15 @@ public sealed class PeerTransport : IAsyncDisposable
     {
         var input = connection.Transport.Input;
         var from = 0;
+
+        // Kestrel asks open connections to close when the silo shuts down: stop reading then, not at a timeout.
+        var closing = connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, closing);
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(_stop.Token);
+                var result = await input.ReadAsync(stop.Token);
                 var buffer = result.Buffer;
                 while (TryReadFrame(ref buffer, out var frame))
                 {
@@ -109,7 +113,7 @@ public sealed class PeerTransport : IAsyncDisposable
         }
         finally
         {
-            if (from != 0 && !_stop.IsCancellationRequested)
+            if (from != 0 && !stop.IsCancellationRequested)
             {
                 _logger.LogInformation("Connection from server {Id} closed", from);
                 _disconnected?.Invoke(from);
