@@ -40,6 +40,7 @@ public sealed partial class SiloCore
     private readonly Dictionary<long, PendingRequest> _forwardedById = [];
     private readonly Dictionary<(long Session, int Cxid), long> _forwardedByTxn = [];
     private readonly Dictionary<long, PendingRequest> _syncs = [];
+    private readonly HashSet<long> _touched = [];
     private readonly JuteWriter _txnWriter = new(1024);
     private IPeerNetwork? _network;
     private Task? _replicaTicker;
@@ -51,6 +52,7 @@ public sealed partial class SiloCore
     private double _lastElectionMs;
     private long _nextTouchReport;
     private long _compactTo;
+    private long _snapshotsInstalled;
     private volatile TaskCompletionSource? _pause;
 
     /// <summary>Whether this silo is a member of a replicated ensemble (more than one member).</summary>
@@ -206,7 +208,7 @@ public sealed partial class SiloCore
             _lastElectionMs,
             _replica.ProtocolViolations,
             peers)
-        { SyncedVoters = synced };
+        { SyncedVoters = synced, SnapshotsInstalled = _snapshotsInstalled };
     }
 
     private static string ModeName(ReplicaRole role) => role switch
@@ -628,16 +630,22 @@ public sealed partial class SiloCore
         Drain(pending.Connection);
     }
 
-    /// <summary>Follower: tells the leader which sessions have a live connection here, so that they do not expire.</summary>
+    /// <summary>
+    /// Follower: tells the leader which sessions sent something here since the last report, so that they do not
+    /// expire (as ZooKeeper's followers report session touches with their pings).
+    /// </summary>
     private void ReportSessions(long now)
     {
-        if (now < _nextTouchReport || !IsServing || _connectionsBySession.Count == 0)
+        if (now < _nextTouchReport || !IsServing || _touched.Count == 0)
         {
             return;
         }
 
         _nextTouchReport = now + Math.Max(10, Options.TickTime / 2);
-        _replica!.Forward(0, ForwardCodec.Touch(_connectionsBySession.Keys));
+        if (_replica!.Forward(0, ForwardCodec.Touch(_touched)))
+        {
+            _touched.Clear();
+        }
     }
 
     /// <summary>Follower: replaces the tree with the leader's snapshot, stores it, then tells the core.</summary>
@@ -646,7 +654,8 @@ public sealed partial class SiloCore
         Tree tree;
         try
         {
-            tree = Tree.Load(new MemoryStream(data, writable: false), $"snapshot from the leader at zxid 0x{zxid:x}");
+            using var inflate = new System.IO.Compression.ZLibStream(new MemoryStream(data, writable: false), System.IO.Compression.CompressionMode.Decompress);
+            tree = Tree.Load(inflate, $"snapshot from the leader at zxid 0x{zxid:x}");
         }
         catch (Exception e) when (e is InvalidDataException or DataTree.Tree.SnapshotFormatException or Storage.StorageCorruptedException or JuteException)
         {
@@ -664,6 +673,7 @@ public sealed partial class SiloCore
         }
 
         _txnsSinceSnapshot = 0;
+        _snapshotsInstalled++;
         _logger.LogInformation("Installed the leader's snapshot at zxid 0x{Zxid:x} ({Nodes} nodes)", zxid, tree.NodeCount);
         var image = tree.CaptureImage();
         var previous = _snapshotTask ?? Task.CompletedTask;
@@ -687,8 +697,13 @@ public sealed partial class SiloCore
         var image = Tree.CaptureImage();
         _ = Task.Run(() =>
         {
+            // Compressed: a SNAP travels as one message, bounded by the transport's frame limit.
             using var buffer = new MemoryStream();
-            image.WriteTo(buffer);
+            using (var deflate = new System.IO.Compression.ZLibStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                image.WriteTo(deflate);
+            }
+
             return buffer.ToArray();
         }).ContinueWith(
             t =>

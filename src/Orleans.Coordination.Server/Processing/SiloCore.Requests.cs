@@ -40,6 +40,11 @@ public sealed partial class SiloCore
             return;
         }
 
+        if (Forwards)
+        {
+            _touched.Add(conn.SessionId);
+        }
+
         switch (work.Type)
         {
             case OpCode.Ping:

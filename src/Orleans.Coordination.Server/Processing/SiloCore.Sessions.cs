@@ -112,6 +112,11 @@ public sealed partial class SiloCore
 
         conn.SessionId = req.SessionId;
         conn.HandshakeDone = true;
+        if (Forwards)
+        {
+            _touched.Add(req.SessionId);
+        }
+
         _connectionsBySession[req.SessionId] = conn;
         _sessions.SetTimeout(req.SessionId, timeout, now);
         conn.Pending.Enqueue(new PendingRequest

@@ -77,6 +77,13 @@ public sealed partial class SiloCore
 
         FailureReason = e.Message;
         IsServing = false;
+        if (_replica is not null)
+        {
+            // A member that cannot make anything durable must not lead or vote: it leaves the ensemble (the others
+            // elect a leader without it) until an operator restarts it.
+            Links.Block([.. Options.Ensemble.Members.Select(m => m.Id).Where(id => id != Options.ServerId)]);
+        }
+
         _logger.LogCritical("Transaction log failed, this silo stops serving: {Reason}", e.Message);
         foreach (var c in _connections.ToList())
         {

@@ -22,8 +22,8 @@ public sealed record PeerAddress(int ServerId, string Host, int QuorumPort);
 /// </summary>
 public sealed class PeerTransport : IAsyncDisposable
 {
-    /// <summary>Largest message accepted from a peer (a snapshot is sent in chunks below this).</summary>
-    public const int MaxMessageLength = 64 * 1024 * 1024;
+    /// <summary>Largest message accepted from a peer: a whole (compressed) snapshot travels as one message.</summary>
+    public const int MaxMessageLength = 512 * 1024 * 1024;
 
     private const int HandshakeMagic = 0x4F435150; // "OCQP"
     private const int MaxQueuedPerPeer = 100_000;

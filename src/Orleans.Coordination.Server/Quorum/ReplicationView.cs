@@ -34,6 +34,9 @@ public sealed record ReplicationView(
 {
     /// <summary>Voters (this silo included) the leader has in broadcast; 0 on non-leaders.</summary>
     public int SyncedVoters { get; init; }
+
+    /// <summary>Snapshots received from a leader and installed since this silo started (a SNAP synchronisation).</summary>
+    public long SnapshotsInstalled { get; init; }
 }
 
 /// <summary>One other member of the ensemble as this silo sees it.</summary>
