@@ -38,10 +38,10 @@ var verify = new Command("verify", "Recover a stopped silo's data offline (snaps
 verify.SetAction((parse, ct) => Run(() => VerifyCommand.RunAsync(parse.GetValue(verifyDirOption)!, Console.Out, ct)));
 root.Subcommands.Add(verify);
 
-var serversOption = new Option<string>("--servers") { Description = "HOST:PORT,HOST:PORT,... client ports of every silo of the ensemble", Required = true };
+var serversOption = new Option<string>("--servers", "-server", "--server") { Description = "HOST:PORT,HOST:PORT,... client ports of every silo of the ensemble", Required = true };
 var statusJsonOption = new Option<bool>("--json") { Description = "One JSON document instead of the table" };
 var statusTimeoutOption = new Option<int>("--timeout") { Description = "Milliseconds to wait for each server", DefaultValueFactory = _ => 5000 };
-var status = new Command("status", "Every silo's mode, zxid, lag behind the highest zxid, connections and node count (srvr + mntr); exit 1 unless all serve.")
+var status = new Command("status", "Every silo's mode, zxid, lag behind the leader, connections and node count (srvr + mntr); exit 1 unless all serve (and at most one leads).")
 {
     serversOption, statusJsonOption, statusTimeoutOption,
 };

@@ -7,8 +7,10 @@ namespace Orleans.Coordination.Cli.Operations;
 
 /// <summary>
 /// status: what <c>zkServer.sh status</c> shows, for every silo at once. Each server is asked <c>srvr</c> and
-/// <c>mntr</c> on its client port; the table gives mode, zxid, lag behind the highest zxid seen, connections,
-/// outstanding requests, znodes and watches. Exit status 0 when every server serves, 1 otherwise.
+/// <c>mntr</c> on its client port (all at once); the table gives mode, zxid, lag behind the leader (behind the highest
+/// zxid seen when no leader answers), connections, outstanding requests, znodes and watches, then a summary line with
+/// the leader and how many followers it has in sync. Exit status 0 when every server serves and at most one of them
+/// says it leads; 1 otherwise.
 /// </summary>
 internal static class StatusCommand
 {
@@ -34,6 +36,14 @@ internal static class StatusCommand
 
         public string? Version { get; set; }
 
+        /// <summary>mntr's zk_peer_state ("following - broadcast"); null standalone.</summary>
+        public string? PeerState { get; set; }
+
+        /// <summary>Leader only: mntr's zk_synced_followers and zk_quorum_size.</summary>
+        public long? SyncedFollowers { get; set; }
+
+        public long? QuorumSize { get; set; }
+
         public string? Error { get; set; }
 
         public bool Serving => Error is null && Zxid is not null;
@@ -50,23 +60,31 @@ internal static class StatusCommand
         var timeout = TimeSpan.FromMilliseconds(Math.Max(1, timeoutMs));
         var results = await Task.WhenAll(names.Select(n => QueryAsync(n, timeout, cancellationToken)));
         var highest = results.Where(r => r.Zxid is not null).Select(r => r.Zxid!.Value).DefaultIfEmpty(0).Max();
+        var leaders = results.Where(r => r.Serving && r.Mode == "leader").ToList();
+
+        // Lag is measured against the leader (what followers must catch up to); without one, against the highest zxid.
+        var reference = leaders.Count == 1 ? leaders[0].Zxid!.Value : highest;
         foreach (var r in results.Where(r => r.Zxid is not null))
         {
-            // Lag in transactions within the highest epoch; a server still in an older epoch is behind by at least
-            // every transaction of the newer one.
-            r.Lag = (r.Zxid!.Value >> 32) == (highest >> 32) ? highest - r.Zxid.Value : (highest & 0xffffffffL) + 1;
+            // Lag in transactions within the reference epoch; a server still in an older epoch is behind by at least
+            // every transaction of the newer one. A follower a moment ahead of the leader's answer counts as 0.
+            r.Lag = (r.Zxid!.Value >> 32) == (reference >> 32)
+                ? Math.Max(0, reference - r.Zxid.Value)
+                : r.Zxid.Value > reference ? 0 : (reference & 0xffffffffL) + 1;
         }
 
         if (json)
         {
-            WriteJson(results, highest, output);
+            WriteJson(results, highest, leaders, output);
         }
         else
         {
-            WriteTable(results, highest, output);
+            WriteTable(results, highest, leaders, output);
         }
 
-        return results.All(r => r.Serving) ? 0 : 1;
+        // A follower serves only while its leader has a quorum, so "all serve" already says the ensemble is up; two
+        // leaders answering means one of them has not yet noticed it lost its quorum.
+        return results.All(r => r.Serving) && leaders.Count <= 1 ? 0 : 1;
     }
 
     internal static async Task<ServerStatus> QueryAsync(string server, TimeSpan timeout, CancellationToken cancellationToken)
@@ -100,6 +118,9 @@ internal static class StatusCommand
                 status.Watches = Number(m.GetValueOrDefault("zk_watch_count"));
                 status.Sessions = Number(m.GetValueOrDefault("zk_global_sessions"));
                 status.Nodes ??= Number(m.GetValueOrDefault("zk_znode_count"));
+                status.PeerState = m.GetValueOrDefault("zk_peer_state");
+                status.SyncedFollowers = Number(m.GetValueOrDefault("zk_synced_followers"));
+                status.QuorumSize = Number(m.GetValueOrDefault("zk_quorum_size"));
             }
 
             if (status.Zxid is null)
@@ -164,7 +185,7 @@ internal static class StatusCommand
         text is not null && text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             && long.TryParse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v) ? v : null;
 
-    private static void WriteTable(ServerStatus[] results, long highest, TextWriter output)
+    private static void WriteTable(ServerStatus[] results, long highest, List<ServerStatus> leaders, TextWriter output)
     {
         string[] header = ["SERVER", "MODE", "ZXID", "LAG", "CONNECTIONS", "OUTSTANDING", "NODES", "WATCHES", "LATENCY(min/avg/max)", "VERSION"];
         var rows = results.Select(r => new[]
@@ -180,7 +201,6 @@ internal static class StatusCommand
         }
 
         var serving = results.Count(r => r.Serving);
-        var leaders = results.Where(r => r.Mode == "leader").Select(r => r.Server).ToList();
         var summary = new StringBuilder();
         summary.Append(CultureInfo.InvariantCulture, $"{results.Length} server(s), {serving} serving");
         if (serving > 0)
@@ -190,10 +210,20 @@ internal static class StatusCommand
 
         if (leaders.Count > 0)
         {
-            summary.Append(CultureInfo.InvariantCulture, $", leader {string.Join(", ", leaders)}");
+            summary.Append(CultureInfo.InvariantCulture, $", leader {string.Join(", ", leaders.Select(l => l.Server))}");
+        }
+
+        if (leaders.Count == 1 && leaders[0].SyncedFollowers is { } synced)
+        {
+            var followers = leaders[0].QuorumSize is { } q ? $"{synced}/{q - 1}" : $"{synced}";
+            summary.Append(CultureInfo.InvariantCulture, $" ({followers} voting followers in sync)");
         }
 
         output.WriteLine(summary.ToString());
+        if (leaders.Count > 1)
+        {
+            output.WriteLine($"warning: {leaders.Count} servers say they lead; only one can have a quorum, the others are stale");
+        }
 
         static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "-";
     }
@@ -201,7 +231,7 @@ internal static class StatusCommand
     private static string Row(string[] cells, int[] widths) =>
         string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
 
-    private static void WriteJson(ServerStatus[] results, long highest, TextWriter output)
+    private static void WriteJson(ServerStatus[] results, long highest, List<ServerStatus> leaders, TextWriter output)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -210,6 +240,7 @@ internal static class StatusCommand
             w.WriteNumber("serverCount", results.Length);
             w.WriteNumber("servingCount", results.Count(r => r.Serving));
             w.WriteString("highestZxid", $"0x{highest:x}");
+            WriteOptional(w, "leader", leaders.Count == 1 ? leaders[0].Server : null);
             w.WriteStartArray("servers");
             foreach (var r in results)
             {
@@ -226,6 +257,9 @@ internal static class StatusCommand
                 WriteOptional(w, "sessionCount", r.Sessions);
                 WriteOptional(w, "latency", r.Latency);
                 WriteOptional(w, "version", r.Version);
+                WriteOptional(w, "peerState", r.PeerState);
+                WriteOptional(w, "syncedFollowers", r.SyncedFollowers);
+                WriteOptional(w, "quorumSize", r.QuorumSize);
                 WriteOptional(w, "error", r.Error);
                 w.WriteEndObject();
             }

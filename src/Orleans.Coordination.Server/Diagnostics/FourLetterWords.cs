@@ -30,11 +30,27 @@ public static class FourLetterWords
     /// The answer regardless of the client-port whitelist (for the admin endpoint). As in ZooKeeper, the
     /// connection that asked is itself listed by stat and cons and counted by srvr.
     /// </summary>
-    public static string AnswerUnrestricted(SiloCore core, string word, Network.ClientConnection? requester = null)
+    /// <param name="core">The silo.</param>
+    /// <param name="word">The four-letter word.</param>
+    /// <param name="requester">The connection that asked, if it came over the client port.</param>
+    /// <param name="requireServing">
+    /// As ZooKeeper's client port: while the silo does not serve (looking, synchronising with a leader, storage failed)
+    /// every word but ruok, envi, gtmk and stmk answers <see cref="NotServing"/>, and isro answers "null". The admin
+    /// endpoint passes false for mntr, as ZooKeeper's AdminServer answers monitor without a running server.
+    /// </param>
+    public static string AnswerUnrestricted(SiloCore core, string word, Network.ClientConnection? requester = null, bool requireServing = true)
     {
-        if (!core.IsServing && word is not ("ruok" or "isro" or "conf" or "envi"))
+        if (requireServing && !core.IsServing)
         {
-            return "This ZooKeeper instance is not currently serving requests\n";
+            switch (word)
+            {
+                case "ruok" or "envi" or "gtmk" or "stmk":
+                    break;
+                case "isro":
+                    return "null";
+                default:
+                    return NotServing;
+            }
         }
 
         return word switch
@@ -59,6 +75,36 @@ public static class FourLetterWords
             _ => $"{word} is not executed because it is not in the whitelist.\n",
         };
     }
+
+    /// <summary>ZooKeeper's answer while it does not serve, word for word (scripts match it).</summary>
+    public const string NotServing = "This ZooKeeper instance is not currently serving requests\n";
+
+    /// <summary>
+    /// ZooKeeper's detailed peer state as mntr's zk_peer_state prints it: "leading - broadcast",
+    /// "following - synchronization", "looking"; "standalone" for a silo without an ensemble.
+    /// </summary>
+    public static string PeerState(Quorum.ReplicationView view) => view.Mode switch
+    {
+        "standalone" => "standalone",
+        "looking" => "looking",
+        var mode => $"{PeerStateName(mode)} - {ZabPhase(view)}",
+    };
+
+    /// <summary>The Zab phase as ZooKeeper's zabstate names it: election, synchronization or broadcast; "" standalone.</summary>
+    public static string ZabPhase(Quorum.ReplicationView view) => view.Mode switch
+    {
+        "standalone" => "",
+        "looking" => "election",
+        _ => view.IsServing ? "broadcast" : "synchronization",
+    };
+
+    private static string PeerStateName(string mode) => mode switch
+    {
+        "leader" => "leading",
+        "follower" => "following",
+        "observer" => "observing",
+        _ => mode,
+    };
 
     private static string Srvr(SiloCore core, bool withClients, Network.ClientConnection? requester)
     {
@@ -87,8 +133,15 @@ public static class FourLetterWords
         sb.Append(CultureInfo.InvariantCulture, $"Connections: {core.Connections.Count + (requester is null ? 0 : 1)}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Outstanding: {core.Connections.Sum(c => c.Pending.Count)}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Zxid: 0x{core.Tree.LastZxid:x}\n");
-        sb.Append("Mode: standalone\n");
+        var view = core.Replication;
+        sb.Append(CultureInfo.InvariantCulture, $"Mode: {view.Mode}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Node count: {core.Tree.NodeCount}\n");
+        if (view.Mode == "leader")
+        {
+            var (last, min, max) = core.Metrics.ProposalSizes;
+            sb.Append(CultureInfo.InvariantCulture, $"Proposal sizes last/min/max: {last}/{min}/{max}\n");
+        }
+
         return sb.ToString();
     }
 
@@ -151,10 +204,11 @@ public static class FourLetterWords
         var s = core.Stats;
         var t = core.Tree;
         var process = System.Diagnostics.Process.GetCurrentProcess();
-        var lines = new (string Key, object Value)[]
+        var view = core.Replication;
+        var lines = new List<(string Key, object Value)>
         {
             ("zk_version", $"{Version}, built on {BuildDate}"),
-            ("zk_server_state", "standalone"),
+            ("zk_server_state", view.Mode),
             ("zk_avg_latency", s.AvgLatency.ToString("0.####", CultureInfo.InvariantCulture)),
             ("zk_max_latency", s.MaxLatency),
             ("zk_min_latency", s.MinLatency),
@@ -176,6 +230,27 @@ public static class FourLetterWords
             ("zk_digest", t.Digest),
             ("zk_uptime", (long)(DateTime.Now - process.StartTime).TotalMilliseconds),
         };
+        if (view.Mode != "standalone")
+        {
+            // What ZooKeeper's quorum servers add: the detailed peer state and the number of voters.
+            lines.Add(("zk_peer_state", PeerState(view)));
+            lines.Add(("zk_quorum_size", view.Peers.Count(p => p.Role == "voter") + 1));
+        }
+
+        if (view.Mode == "leader")
+        {
+            // Leader only, as in ZooKeeper. zk_followers is the 3.4 name of zk_learners; scripts still read it.
+            var learners = view.Peers.Count(p => p.Phase.Length > 0);
+            var (last, min, max) = core.Metrics.ProposalSizes;
+            lines.Add(("zk_learners", learners));
+            lines.Add(("zk_followers", learners));
+            lines.Add(("zk_synced_followers", Math.Max(0, view.SyncedVoters - 1)));
+            lines.Add(("zk_synced_observers", view.Peers.Count(p => p.Role == "observer" && p.Phase == "active")));
+            lines.Add(("zk_last_proposal_size", last));
+            lines.Add(("zk_min_proposal_size", min));
+            lines.Add(("zk_max_proposal_size", max));
+        }
+
         var sb = new StringBuilder();
         foreach (var (k, v) in lines)
         {

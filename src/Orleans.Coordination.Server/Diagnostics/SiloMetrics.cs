@@ -49,6 +49,16 @@ public sealed class Histogram(string name, string help, double[] bounds)
     }
 }
 
+/// <summary>One metric of /metrics read at scrape time: its samples are (labels without braces, value).</summary>
+/// <param name="Name">Prometheus name.</param>
+/// <param name="Help">The HELP text.</param>
+/// <param name="Type">"gauge" or "counter".</param>
+/// <param name="Samples">One sample per label set; "" for no labels.</param>
+public sealed record MetricFamily(string Name, string Help, string Type, IReadOnlyList<(string Labels, double Value)> Samples)
+{
+    public static MetricFamily Gauge(string name, string help, double value) => new(name, help, "gauge", [("", value)]);
+}
+
 /// <summary>
 /// The silo's metrics, exposed at /metrics in the Prometheus text format. Names are documented in
 /// docs/operations.md.
@@ -61,6 +71,9 @@ public sealed class SiloMetrics
     private long _proposals;
     private long _commits;
     private long _snapshots;
+    private long _lastProposalSize = -1;
+    private long _minProposalSize = -1;
+    private long _maxProposalSize = -1;
 
     public SiloMetrics()
     {
@@ -90,10 +103,26 @@ public sealed class SiloMetrics
         }
     }
 
+    /// <summary>Last, smallest and largest txn size in bytes since start (-1 before the first), as srvr's "Proposal sizes".</summary>
+    public (long Last, long Min, long Max) ProposalSizes =>
+        (Interlocked.Read(ref _lastProposalSize), Interlocked.Read(ref _minProposalSize), Interlocked.Read(ref _maxProposalSize));
+
     public void CountProposal(int bytes)
     {
         Interlocked.Increment(ref _proposals);
         ProposalSize.Record(bytes);
+
+        // Proposals are stamped on the apply thread only, so plain read-then-write is enough here.
+        Interlocked.Exchange(ref _lastProposalSize, bytes);
+        if (_minProposalSize < 0 || bytes < _minProposalSize)
+        {
+            Interlocked.Exchange(ref _minProposalSize, bytes);
+        }
+
+        if (bytes > _maxProposalSize)
+        {
+            Interlocked.Exchange(ref _maxProposalSize, bytes);
+        }
     }
 
     public void CountCommit() => Interlocked.Increment(ref _commits);
@@ -105,13 +134,18 @@ public sealed class SiloMetrics
         SnapshotSize.Record(bytes);
     }
 
-    /// <summary>Renders every metric; <paramref name="gauges"/> are point-in-time values read on the apply thread.</summary>
-    public string Render(IReadOnlyList<(string Name, string Help, double Value)> gauges)
+    /// <summary>Renders every metric; <paramref name="families"/> are point-in-time values read on the apply thread.</summary>
+    public string Render(IReadOnlyList<MetricFamily> families)
     {
         var sb = new StringBuilder();
-        foreach (var (name, help, value) in gauges)
+        foreach (var f in families)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value.ToString("G", CultureInfo.InvariantCulture)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"# HELP {f.Name} {f.Help}\n# TYPE {f.Name} {f.Type}\n");
+            foreach (var (labels, value) in f.Samples)
+            {
+                var braces = labels.Length > 0 ? "{" + labels + "}" : "";
+                sb.Append(CultureInfo.InvariantCulture, $"{f.Name}{braces} {value.ToString("G", CultureInfo.InvariantCulture)}\n");
+            }
         }
 
         Counter(sb, "coord_proposals_total", "Txns stamped by this silo", Proposals);
