@@ -242,7 +242,19 @@ public sealed partial class AdminEndpointTests
         var survivor = followers[0];
         await ensemble.KillAsync(leader);
         await ensemble.KillAsync(followers[1]);
-        await WaitUntilAsync(async () => (await Http.GetAsync(new Uri($"http://127.0.0.1:{survivor.AdminPort}/health/ready"))).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30));
+        // Between the two kills the survivor may briefly follow the second silo; it goes back to looking once that one is gone too.
+        await WaitUntilAsync(
+            async () =>
+            {
+                if ((await Http.GetAsync(new Uri($"http://127.0.0.1:{survivor.AdminPort}/health/ready"))).StatusCode != HttpStatusCode.ServiceUnavailable)
+                {
+                    return false;
+                }
+
+                using var state = await GetJsonAsync(survivor.AdminPort, "/commands/mntr");
+                return state.RootElement.GetProperty("server_state").GetString() == "looking";
+            },
+            TimeSpan.FromSeconds(30));
         Assert.Equal("This ZooKeeper instance is not currently serving requests\n", await FourLetterWordAsync(survivor.ClientPort, "srvr"));
         Assert.Equal("This ZooKeeper instance is not currently serving requests\n", await FourLetterWordAsync(survivor.ClientPort, "mntr"));
         Assert.Equal("null", await FourLetterWordAsync(survivor.ClientPort, "isro"));
