@@ -56,8 +56,10 @@ else
   created_work=1
 fi
 
+generator_pid=""
 cleanup() {
-  # Stop only what this script started (both calls are idempotent).
+  # Stop only what this script started (all idempotent).
+  [[ -n "$generator_pid" ]] && kill -TERM "$generator_pid" 2>/dev/null || true
   [[ -d "$work/ours" ]] && "$repo/infra/ensemble.sh" stop "$work/ours" >/dev/null 2>&1 || true
   [[ -d "$work/zk" ]] && "$repo/infra/zk.sh" stop "$work/zk" >/dev/null 2>&1 || true
   if [[ "${KEEP:-0}" != "1" ]]; then
@@ -109,15 +111,19 @@ run_workloads() {
     local load
     load="$(cut -d' ' -f1 /proc/loadavg)"
     echo "$system $w (load average $load): $bench_dll --servers $servers $(workload_args "$w")"
+    # In the background with `wait`, so that a signal runs the trap at once instead of after the run.
     # shellcheck disable=SC2046 # the workload's arguments are a word list.
-    if dotnet "$bench_dll" --servers "$servers" $(workload_args "$w") --json "$work/$system-$w.json" \
-      >"$work/$system-$w.txt" 2>&1; then
+    dotnet "$bench_dll" --servers "$servers" $(workload_args "$w") --json "$work/$system-$w.json" \
+      >"$work/$system-$w.txt" 2>&1 </dev/null &
+    generator_pid=$!
+    if wait "$generator_pid"; then
       cat "$work/$system-$w.txt"
     else
       echo "bench.sh: $system $w failed; last lines:" >&2
       tail -n 20 "$work/$system-$w.txt" >&2
       rm -f "$work/$system-$w.json"
     fi
+    generator_pid=""
     echo "$load" >"$work/$system-$w.load"
   done
 }
