@@ -63,6 +63,19 @@ pid_alive() {
   [[ "$state" != "Z" ]]
 }
 
+# server_cfg DIR PORT: the zoo.cfg lines every server here shares (data in DIR/data, clients on 127.0.0.1:PORT).
+server_cfg() {
+  cat <<EOF
+tickTime=${ZK_TICK_TIME:-2000}
+dataDir=$1/data
+clientPort=$2
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+4lw.commands.whitelist=*
+admin.enableServer=false
+EOF
+}
+
 start() {
   local dir="$1" port="$2"
   [[ "$port" =~ ^[0-9]+$ ]] || { echo "zk.sh: PORT must be a number, got '$port'" >&2; exit 2; }
@@ -79,15 +92,7 @@ start() {
   local jar=/usr/share/java/zookeeper.jar
   [[ -f "$jar" ]] || { echo "zk.sh: $jar not found; install the Debian package 'zookeeper'" >&2; exit 1; }
 
-  cat >"$dir/zoo.cfg" <<EOF
-tickTime=${ZK_TICK_TIME:-2000}
-dataDir=$dir/data
-clientPort=$port
-clientPortAddress=127.0.0.1
-maxClientCnxns=0
-4lw.commands.whitelist=*
-admin.enableServer=false
-EOF
+  server_cfg "$dir" "$port" >"$dir/zoo.cfg"
 
   # zookeeper.jar's manifest carries its dependencies' class path; slf4j-simple gives readable logs.
   local cp="$jar"
@@ -164,18 +169,10 @@ start_ensemble() {
     fi
     mkdir -p "$sdir/data"
     echo "$i" >"$sdir/data/myid"
-    cat >"$sdir/zoo.cfg" <<EOF
-tickTime=${ZK_TICK_TIME:-2000}
-initLimit=10
-syncLimit=5
-forceSync=yes
-dataDir=$sdir/data
-clientPort=$port
-clientPortAddress=127.0.0.1
-maxClientCnxns=0
-4lw.commands.whitelist=*
-admin.enableServer=false
-EOF
+    {
+      printf 'initLimit=10\nsyncLimit=5\nforceSync=yes\n'
+      server_cfg "$sdir" "$port"
+    } >"$sdir/zoo.cfg"
     printf '%s' "$servers" >>"$sdir/zoo.cfg"
   done
   local cp="$jar"

@@ -57,12 +57,7 @@ public sealed class TestClusterBuilder
     /// <param name="configure">Called once per silo before it first starts.</param>
     public TestClusterBuilder ConfigureSilo(Action<SiloOptions> configure)
     {
-        var previous = _options.ConfigureSilo;
-        _options.ConfigureSilo = previous is null ? configure : o =>
-        {
-            previous(o);
-            configure(o);
-        };
+        _options.ConfigureSilo += configure; // multicast: earlier calls run first
         return this;
     }
 
@@ -70,12 +65,7 @@ public sealed class TestClusterBuilder
     /// <param name="configure">Called with the silo's id and its logging builder.</param>
     public TestClusterBuilder ConfigureLogging(Action<int, ILoggingBuilder> configure)
     {
-        var previous = _options.ConfigureLogging;
-        _options.ConfigureLogging = previous is null ? configure : (id, b) =>
-        {
-            previous(id, b);
-            configure(id, b);
-        };
+        _options.ConfigureLogging += configure;
         return this;
     }
 
