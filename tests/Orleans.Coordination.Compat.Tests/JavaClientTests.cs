@@ -86,3 +86,7 @@ public sealed class JavaClientOnSilo(SiloServer server, ITestOutputHelper output
 
 [Collection(ApacheZooKeeperCollection.Name)]
 public sealed class JavaClientOnApacheZooKeeper(ApacheZooKeeperServer server, ITestOutputHelper output) : JavaClientTests(server, output);
+
+/// <summary>The same scenarios against a 3-silo ensemble, the k-th client of a scenario on silo (k mod 3) + 1.</summary>
+[Collection(SiloEnsembleCollection.Name)]
+public sealed class JavaClientOnSiloEnsemble(SiloEnsembleServer server, ITestOutputHelper output) : JavaClientTests(server, output);

@@ -30,7 +30,8 @@ public static class ClientPrograms
                 "-cp", $"{classes}:{RepositoryPaths.ZooKeeperJar}:{RepositoryPaths.Slf4jSimpleJar}",
                 "CompatProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
             ],
-            ScenarioTimeout);
+            ScenarioTimeout,
+            environment: Environment(server));
     }
 
     /// <summary>Runs one CuratorProbe scenario with Apache Curator; the result must say "OK scenario".</summary>
@@ -45,7 +46,8 @@ public static class ClientPrograms
                 "-cp", $"{classes}:{CuratorClassPath}",
                 "CuratorProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
             ],
-            ScenarioTimeout);
+            ScenarioTimeout,
+            environment: Environment(server));
     }
 
     /// <summary>Runs python/<paramref name="script"/>.py with the system python (which has kazoo).</summary>
@@ -54,7 +56,7 @@ public static class ClientPrograms
             RepositoryPaths.SystemPython,
             [Path.Combine(RepositoryPaths.PythonScripts, script + ".py"), server.ConnectString, UniqueBasePath(script)],
             ScenarioTimeout,
-            environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+            environment: new Dictionary<string, string>(Environment(server)) { ["PYTHONDONTWRITEBYTECODE"] = "1" },
             workingDirectory: RepositoryPaths.PythonScripts);
 
     /// <summary>Fails the test, with the program's output and the server's log tail, unless it printed "OK name".</summary>
@@ -69,6 +71,13 @@ public static class ClientPrograms
                 $"--- server log (last lines) ---\n{server.LogTail(40)}");
         }
     }
+
+    /// <summary>
+    /// COMPAT_SPREAD_CLIENTS=1 makes every client program give its k-th client only the (k mod n)-th server of the
+    /// connect string (java/CompatProbe.java, java/CuratorProbe.java, python/compat_common.py).
+    /// </summary>
+    private static Dictionary<string, string> Environment(CoordinationServer server) =>
+        server.SpreadsClients ? new() { ["COMPAT_SPREAD_CLIENTS"] = "1" } : [];
 
     private static async Task<string> CompileCuratorProbeAsync()
     {
