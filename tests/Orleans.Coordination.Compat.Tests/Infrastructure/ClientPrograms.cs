@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace Orleans.Coordination.Compat.Tests.Infrastructure;
 
 /// <summary>Runs our client programs (java/CompatProbe.java, python/*.py) against a server.</summary>
@@ -69,6 +72,26 @@ public static class ClientPrograms
         {
             Assert.Fail($"{name} failed against {server.Kind} ({server.ConnectString}).\n{result.Describe()}\n" +
                 $"--- server log (last lines) ---\n{server.LogTail(40)}");
+        }
+        if (server.SpreadsClients)
+        {
+            AssertSpread(result, name, server);
+        }
+    }
+
+    /// <summary>Every client the program started said which server it got: the k-th the (k mod n)-th of the connect string.</summary>
+    private static void AssertSpread(ProcessResult result, string name, CoordinationServer server)
+    {
+        var servers = server.ConnectString.Split(',');
+        var placed = result.StandardOutput.Split('\n')
+            .Select(line => Regex.Match(line.TrimEnd(), @"^OBS client(\d+)\.server=(.+)$"))
+            .Where(match => match.Success)
+            .Select(match => (Client: int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), Server: match.Groups[2].Value))
+            .ToList();
+        Assert.True(placed.Count > 0, $"{name} did not report where its clients connected (COMPAT_SPREAD_CLIENTS ignored?).\n{result.Describe()}");
+        foreach (var (client, at) in placed)
+        {
+            Assert.Equal(servers[client % servers.Length], at);
         }
     }
 

@@ -1450,6 +1450,8 @@ public final class CompatProbe {
 
         List<ACL> acl = Arrays.asList(new ACL(Perms.ALL, new Id("digest", bobId)), new ACL(Perms.READ, Ids.ANYONE_ID_UNSAFE));
         bob.create(p("n"), b("v"), acl, CreateMode.PERSISTENT);
+        // bob's create completed through bob's server, which may not be anon's.
+        syncNow(anon, p("n"));
 
         // Anonymous: read yes, everything else no.
         eq("v", s(anon.getData(p("n"), false, null)), "world READ");
@@ -1568,6 +1570,7 @@ public final class CompatProbe {
         ZooKeeper notSuper = connect();
         notSuper.addAuthInfo("digest", b("super:wrong"));
         owner.create(p("private2"), NONE, Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT);
+        syncNow(notSuper, p("private2"));
         expectError(Code.NOAUTH, "wrong super password", () -> notSuper.getData(p("private2"), false, null));
     }
 
@@ -1621,9 +1624,12 @@ public final class CompatProbe {
         ZooKeeper twin = reattach(sid, zk.getSessionPasswd(), second);
         second.expectState(KeeperState.SyncConnected, 15000);
         eq(sid, twin.getSessionId(), "second handle has the same session id");
+        // A new handle has seen no zxid yet, so its server may be behind the first handle's.
+        syncNow(twin, p("e"));
         eq(sid, stat(twin, p("e")).getEphemeralOwner(), "ephemeral visible from the second handle");
         twin.close();
 
+        syncNow(admin, p("e"));
         eq(null, admin.exists(p("e"), false), "ephemeral gone once either handle closes the session");
         first.expectState(KeeperState.Expired, 20000);
         List<String> states = new ArrayList<>();
@@ -1647,10 +1653,13 @@ public final class CompatProbe {
         eq(sid, again.getSessionId(), "reattached session id");
         eq(timeout, again.getSessionTimeout(), "reattached session timeout");
         check(Arrays.equals(pw, again.getSessionPasswd()), "reattached session password");
+        // A new handle has seen no zxid yet, so its server may be behind the first handle's.
+        syncNow(again, p("e1"));
         eq(sid, stat(again, p("e1")).getEphemeralOwner(), "ephemeral survived the reattach");
         create(again, p("e2"), "", CreateMode.EPHEMERAL);
         eq(Arrays.asList(p("e1"), p("e2")), sorted(again.getEphemerals(base)), "ephemerals of the reattached session");
         again.close();
+        syncNow(admin, base);
         eq(Collections.emptyList(), admin.getChildren(base, false), "ephemerals gone after close");
 
         // A closed session cannot be reattached.
@@ -1699,7 +1708,8 @@ public final class CompatProbe {
         long sid = zk.getSessionId();
         byte[] pw = zk.getSessionPasswd();
         Recorder w = new Recorder("expiry");
-        watcher.exists(p("e"), w);
+        syncNow(watcher, p("e"));
+        check(watcher.exists(p("e"), w) != null, "the watcher sees the ephemeral");
         long silentFrom = System.currentTimeMillis();
         zk.getTestable().injectSessionExpiration();
         w.expect(EventType.NodeDeleted, p("e"));
@@ -1736,9 +1746,12 @@ public final class CompatProbe {
         }
         create(zk, p("s-"), "", CreateMode.EPHEMERAL_SEQUENTIAL);
         Recorder w = new Recorder("children");
+        // zk's creates (and below, its close) completed through zk's server, which may not be admin's.
+        syncNow(admin, base);
         eq(6, admin.getChildren(base, w).size(), "ephemerals present");
         zk.close();
-        // close() waits for the server's reply, so the ephemerals are already gone.
+        // close() waits for the server's reply, so the ephemerals are already gone (once admin's server has caught up).
+        syncNow(admin, base);
         eq(Collections.emptyList(), admin.getChildren(base, false), "ephemerals gone right after close");
         w.expect(EventType.NodeChildrenChanged, base);
         eq(ZooKeeper.States.CLOSED, zk.getState(), "state after close");
@@ -1900,6 +1913,7 @@ public final class CompatProbe {
         create(plain, base);
         ZooKeeper zk = connect(nextHosts() + base, SESSION_TIMEOUT, null);
         eq("/x", create(zk, "/x"), "create under chroot returns the chrooted path");
+        syncNow(plain, p("x"));
         check(plain.exists(p("x"), false) != null, "node created below the chroot");
         eq(Arrays.asList("x"), zk.getChildren("/", false), "children of the chroot root");
         eq("/s-0000000001", create(zk, "/s-", "", CreateMode.PERSISTENT_SEQUENTIAL), "sequential name under chroot");
