@@ -34,7 +34,7 @@ public static class ClientPrograms
                 "CompatProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
             ],
             ScenarioTimeout,
-            environment: Environment(server));
+            environment: ClientEnvironment(server));
     }
 
     /// <summary>Runs one CuratorProbe scenario with Apache Curator; the result must say "OK scenario".</summary>
@@ -50,7 +50,7 @@ public static class ClientPrograms
                 "CuratorProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
             ],
             ScenarioTimeout,
-            environment: Environment(server));
+            environment: ClientEnvironment(server));
     }
 
     /// <summary>Runs python/<paramref name="script"/>.py with the system python (which has kazoo).</summary>
@@ -59,7 +59,7 @@ public static class ClientPrograms
             RepositoryPaths.SystemPython,
             [Path.Combine(RepositoryPaths.PythonScripts, script + ".py"), server.ConnectString, UniqueBasePath(script)],
             ScenarioTimeout,
-            environment: new Dictionary<string, string>(Environment(server)) { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+            environment: new Dictionary<string, string>(ClientEnvironment(server)) { ["PYTHONDONTWRITEBYTECODE"] = "1" },
             workingDirectory: RepositoryPaths.PythonScripts);
 
     /// <summary>Fails the test, with the program's output and the server's log tail, unless it printed "OK name".</summary>
@@ -99,7 +99,7 @@ public static class ClientPrograms
     /// COMPAT_SPREAD_CLIENTS=1 makes every client program give its k-th client only the (k mod n)-th server of the
     /// connect string (java/CompatProbe.java, java/CuratorProbe.java, python/compat_common.py).
     /// </summary>
-    private static Dictionary<string, string> Environment(CoordinationServer server) =>
+    private static Dictionary<string, string> ClientEnvironment(CoordinationServer server) =>
         server.SpreadsClients ? new() { ["COMPAT_SPREAD_CLIENTS"] = "1" } : [];
 
     private static async Task<string> CompileCuratorProbeAsync()
