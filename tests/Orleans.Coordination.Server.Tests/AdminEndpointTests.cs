@@ -242,8 +242,10 @@ public sealed partial class AdminEndpointTests
         var survivor = followers[0];
         await ensemble.KillAsync(leader);
         await ensemble.KillAsync(followers[1]);
-        // Between the two kills the survivor may briefly follow the second silo; it goes back to looking once that one is gone too.
-        await WaitUntilAsync(
+        // Between the two kills the survivor may briefly follow the second silo, and a notification that silo sent before it
+        // died can still arrive after the survivor went back to looking, making it try to follow a dead leader until its
+        // sync timeout (initLimit) runs out. Wait until it has been looking for longer than that.
+        await WaitUntilStableAsync(
             async () =>
             {
                 if ((await Http.GetAsync(new Uri($"http://127.0.0.1:{survivor.AdminPort}/health/ready"))).StatusCode != HttpStatusCode.ServiceUnavailable)
@@ -254,7 +256,8 @@ public sealed partial class AdminEndpointTests
                 using var state = await GetJsonAsync(survivor.AdminPort, "/commands/mntr");
                 return state.RootElement.GetProperty("server_state").GetString() == "looking";
             },
-            TimeSpan.FromSeconds(30));
+            hold: TimeSpan.FromSeconds(3),
+            timeout: TimeSpan.FromSeconds(30));
         Assert.Equal("This ZooKeeper instance is not currently serving requests\n", await FourLetterWordAsync(survivor.ClientPort, "srvr"));
         Assert.Equal("This ZooKeeper instance is not currently serving requests\n", await FourLetterWordAsync(survivor.ClientPort, "mntr"));
         Assert.Equal("null", await FourLetterWordAsync(survivor.ClientPort, "isro"));
@@ -314,6 +317,31 @@ public sealed partial class AdminEndpointTests
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"condition not met within {timeout}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> has held at every check for <paramref name="hold"/>.</summary>
+    private static async Task WaitUntilStableAsync(Func<Task<bool>> condition, TimeSpan hold, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        DateTime? since = null;
+        while (true)
+        {
+            if (await condition())
+            {
+                since ??= DateTime.UtcNow;
+                if (DateTime.UtcNow - since >= hold)
+                {
+                    return;
+                }
+            }
+            else
+            {
+                since = null;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"condition did not hold for {hold} within {timeout}");
             await Task.Delay(100);
         }
     }

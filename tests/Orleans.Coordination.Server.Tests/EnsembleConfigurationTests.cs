@@ -45,6 +45,37 @@ public sealed class EnsembleConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_shipped_multi_host_example_loads_as_a_three_voter_ensemble()
+    {
+        var example = Path.Combine(RepositoryRoot(), "infra", "silo.multi-host.example.json");
+        var o = SiloConfigLoader.Load(["--config", example]);
+        Assert.True(o.Ensemble.IsReplicated);
+        Assert.Equal(1, o.ServerId);
+        Assert.Equal([1, 2, 3], o.Ensemble.Members.Select(m => m.Id));
+        Assert.All(o.Ensemble.Members, m => Assert.Equal(EnsembleRole.Voter, m.Role));
+        Assert.Equal("10.0.0.12", o.Ensemble.Members[1].Host);
+        Assert.Equal("127.0.0.1", o.AdminAddress);
+        Assert.False(string.IsNullOrEmpty(o.AdminToken));
+
+        // The other hosts' files differ only in serverId.
+        var second = SiloConfigLoader.Load(["--config", example, "--serverId", "2"]);
+        Assert.Equal(o.Ensemble.Members, second.Ensemble.Members);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Orleans.Coordination.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Orleans.Coordination.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
     public void Members_in_text_form_come_from_the_command_line()
     {
         var o = SiloConfigLoader.Load(["--serverId", "3", "--ensemble.members", "1=127.0.0.1:2891:3891;2181, 2=127.0.0.1:2892:3892:voter,3=127.0.0.1:2893:3893:observer;2183"]);
