@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Orleans.Coordination.Cli.Tests.Infrastructure;
 using static Orleans.Coordination.Cli.Tests.Infrastructure.Expect;
 
@@ -6,22 +7,26 @@ namespace Orleans.Coordination.Cli.Tests;
 
 /// <summary>
 /// zkCli-compatible commands of the real `coord` executable, one per process (`coord -server HOST:PORT cmd args`)
-/// and as an interactive session fed through stdin. The same tests run against a silo and against Apache ZooKeeper.
+/// and as an interactive session fed through stdin. The same tests run against a silo, a 3-silo ensemble (given all three
+/// silos, as an operator would) and Apache ZooKeeper.
 /// </summary>
-public abstract class ShellTests(TestServer server, ITestOutputHelper output)
+public abstract class ShellTests(string servers, ITestOutputHelper output)
 {
-    protected TestServer Server => server;
+    /// <summary>What <c>-server</c> gets: one HOST:PORT, or a comma-separated list for an ensemble.</summary>
+    protected string Servers => servers;
+
+    protected ITestOutputHelper Output => output;
 
     private protected async Task<ProcessResult> Zk(params string[] words)
     {
-        var r = await Coord.ZkAsync(server.Server, words);
+        var r = await Coord.ZkAsync(servers, words);
         output.WriteLine(r.Describe());
         return r;
     }
 
     private protected async Task<ProcessResult> Shell(params string[] lines)
     {
-        var r = await Coord.ShellAsync(server.Server, lines);
+        var r = await Coord.ShellAsync(servers, lines);
         output.WriteLine(r.Describe());
         return r;
     }
@@ -221,7 +226,7 @@ public abstract class ShellTests(TestServer server, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task VersionConfigPrintwatchesHelpAndUnknownCommands()
+    public virtual async Task VersionConfigPrintwatchesHelpAndUnknownCommands()
     {
         Assert.StartsWith("ZooKeeper CLI version: ", Ok(await Zk("version")).Stdout);
         Stdout(Ok(await Zk("printwatches")), "printwatches is on");
@@ -262,7 +267,7 @@ public abstract class ShellTests(TestServer server, ITestOutputHelper output)
             "history",                  // 18
             "close",                    // 19
             $"ls {b}",                  // 20
-            $"connect {Server.Server}", // 21
+            $"connect {Servers}", // 21
             $"ls {b}",                  // 22
             $"removewatches {b}/w",     // 23: watches ended with the closed session
             "quit",
@@ -272,7 +277,7 @@ public abstract class ShellTests(TestServer server, ITestOutputHelper output)
         string Event(string type, string? path) => $"WatchedEvent state:SyncConnected type:{type} path:{path ?? "null"}";
         InOrder(r.Lines,
         [
-            $"Connecting to {Server.Server}",
+            $"Connecting to {Servers}",
             "Welcome to ZooKeeper!",
             "WATCHER::",
             Event("None", null),
@@ -342,15 +347,15 @@ public abstract class ShellTests(TestServer server, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task StatusShowsModeZxidLagAndConnections()
+    public virtual async Task StatusShowsModeZxidLagAndConnections()
     {
-        var table = Ok(await Coord.RunAsync("status", "--servers", Server.Server));
+        var table = Ok(await Coord.RunAsync("status", "--servers", Servers));
         output.WriteLine(table.Describe());
         Assert.Matches(@"^SERVER\s+MODE\s+ZXID\s+LAG\s+CONNECTIONS\s+OUTSTANDING\s+NODES\s+WATCHES", table.Lines[0]);
-        Assert.Matches($@"^{Server.Server}\s+standalone\s+0x[0-9a-f]+\s+0\s+\d+\s+\d+\s+[1-9][0-9]*\s+\d+", table.Lines[1]);
+        Assert.Matches($@"^{Servers}\s+standalone\s+0x[0-9a-f]+\s+0\s+\d+\s+\d+\s+[1-9][0-9]*\s+\d+", table.Lines[1]);
         Assert.StartsWith("1 server(s), 1 serving, highest zxid 0x", table.Lines[2]);
 
-        var json = Ok(await Coord.RunAsync("status", "--servers", Server.Server, "--json"));
+        var json = Ok(await Coord.RunAsync("status", "--servers", Servers, "--json"));
         using var doc = JsonDocument.Parse(json.Stdout);
         var s = doc.RootElement.GetProperty("servers")[0];
         Assert.Equal("standalone", s.GetProperty("mode").GetString());
@@ -360,7 +365,7 @@ public abstract class ShellTests(TestServer server, ITestOutputHelper output)
         Assert.True(s.GetProperty("nodeCount").GetInt64() >= 4);
 
         var dead = $"127.0.0.1:{FreePorts.Next()}";
-        var partial = await Coord.RunAsync("status", "--servers", $"{Server.Server},{dead}", "--timeout", "2000");
+        var partial = await Coord.RunAsync("status", "--servers", $"{Servers},{dead}", "--timeout", "2000");
         output.WriteLine(partial.Describe());
         Assert.Equal(1, partial.ExitCode);
         Assert.Matches($@"^{dead}\s+unreachable\s+-\s+-", partial.Lines[2]);
@@ -379,7 +384,49 @@ public abstract class ShellTests(TestServer server, ITestOutputHelper output)
 }
 
 [Collection(SiloCollection.Name)]
-public sealed class ShellOnSilo(SiloServer server, ITestOutputHelper output) : ShellTests(server, output);
+public sealed class ShellOnSilo(SiloServer server, ITestOutputHelper output) : ShellTests(server.Server, output);
 
 [Collection(ZooKeeperCollection.Name)]
-public sealed class ShellOnZooKeeper(ZooKeeperServer server, ITestOutputHelper output) : ShellTests(server, output);
+public sealed class ShellOnZooKeeper(ZooKeeperServer server, ITestOutputHelper output) : ShellTests(server.Server, output);
+
+/// <summary>
+/// The same commands against a 3-silo ensemble, every process given all three silos, so that consecutive commands land on
+/// different silos (a new session is a txn, so a silo that has accepted it has applied every earlier write).
+/// </summary>
+[Collection(EnsembleCollection.Name)]
+public sealed class ShellOnEnsemble(EnsembleServer ensemble, ITestOutputHelper output) : ShellTests(ensemble.Servers, output)
+{
+    /// <summary>In an ensemble /zookeeper/config lists the members, as Apache ZooKeeper's does.</summary>
+    [Fact]
+    public override async Task VersionConfigPrintwatchesHelpAndUnknownCommands()
+    {
+        Assert.StartsWith("ZooKeeper CLI version: ", Ok(await Zk("version")).Stdout);
+        var config = Ok(await Zk("config"));
+        Assert.Equal(
+            [.. ensemble.Ids.Select(i => $"server.{i}")],
+            config.Lines.Where(l => l.StartsWith("server.", StringComparison.Ordinal)).Select(l => l[..l.IndexOf('=')]));
+        foreach (var i in ensemble.Ids)
+        {
+            Assert.Contains(config.Lines, l => l.StartsWith($"server.{i}=127.0.0.1:{ensemble.QuorumBase + i}:{ensemble.ElectionBase + i}:participant;", StringComparison.Ordinal)
+                && l.EndsWith($":{ensemble.ClientBase + i}", StringComparison.Ordinal));
+        }
+
+        Assert.Matches("^version=[0-9a-f]+$", config.Lines[^1]);
+        Stdout(Ok(await Zk("printwatches")), "printwatches is on");
+        Fails(await Zk("bogus", "x"), "Command not found: Command not found bogus", code: 127);
+    }
+
+    /// <summary>Status of the whole ensemble through the shell's server list, with one more server that does not answer.</summary>
+    [Fact]
+    public override async Task StatusShowsModeZxidLagAndConnections()
+    {
+        var dead = $"127.0.0.1:{FreePorts.Next()}";
+        var partial = await Coord.RunAsync("status", "--servers", $"{Servers},{dead}", "--timeout", "2000");
+        Output.WriteLine(partial.Describe());
+        Assert.Equal(1, partial.ExitCode);
+        Assert.Equal(1, partial.Lines.Count(l => Regex.IsMatch(l, @"^127\.0\.0\.1:\d+\s+leader\s+0x[0-9a-f]+\s+0\s")));
+        Assert.Equal(2, partial.Lines.Count(l => Regex.IsMatch(l, @"^127\.0\.0\.1:\d+\s+follower\s+0x[0-9a-f]+\s+\d+\s")));
+        Assert.Contains(partial.Lines, l => Regex.IsMatch(l, $@"^{Regex.Escape(dead)}\s+unreachable\s+-\s+-"));
+        Assert.Contains(partial.Lines, l => l.StartsWith("4 server(s), 3 serving", StringComparison.Ordinal));
+    }
+}

@@ -49,8 +49,8 @@ public abstract class TestServer : IAsyncLifetime
 
 /// <summary>
 /// One silo started as a process by infra/ensemble.sh on free ports (ENSEMBLE_CLIENT_PORT_BASE / ENSEMBLE_ADMIN_PORT_BASE),
-/// with an admin token so that POST /commands/snapshot works. The issue asks for a 3-silo ensemble; replication is not
-/// implemented yet, so the tests run against one silo (status still takes a list of servers).
+/// with an admin token so that POST /commands/snapshot works. The standalone counterpart of <see cref="EnsembleServer"/>: the
+/// operations tests (backup, restore, log and snapshot dumps of one data directory) run against it.
 /// </summary>
 public sealed class SiloServer : TestServer
 {
