@@ -12,6 +12,12 @@ if (args.Length > 0 && args[0] == "micro")
     return Orleans.Coordination.Benchmarks.Micro.MicroBenchmarks.Run(args[1..]);
 }
 
+if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+{
+    Console.WriteLine(BenchOptions.Help);
+    return args.Length == 0 ? 2 : 0;
+}
+
 var options = BenchOptions.Parse(args);
 var result = options.Op == "watch" ? await WatchFanOut.RunAsync(options) : await RunLoadAsync(options);
 Console.WriteLine(result.ToText());
@@ -27,8 +33,7 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
     var payload = new byte[o.Payload];
     Random.Shared.NextBytes(payload);
     var prefix = "/bench-" + Guid.NewGuid().ToString("N")[..8];
-    var (host0, port0) = o.Servers[0];
-    await using (var setup = await LoadConnection.ConnectAsync(host0, port0))
+    await using (var setup = await LoadConnection.ConnectAsync(o.Servers, 0))
     {
         await setup.RunOnceAsync(w => WriteCreate(w, prefix, []));
         var keys = new Workload("set", prefix, o.Keys, payload, 0);
@@ -38,11 +43,11 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
         }
     }
 
+    // Connection k starts on server k mod n; after a lost session it moves on to the next server.
     var connections = new List<LoadConnection>();
     for (var i = 0; i < o.Connections; i++)
     {
-        var (host, port) = o.Servers[i % o.Servers.Count];
-        connections.Add(await LoadConnection.ConnectAsync(host, port));
+        connections.Add(await LoadConnection.ConnectAsync(o.Servers, i));
     }
 
     if (o.Op == "delete")
@@ -67,13 +72,17 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
         var errorCounts = await Task.WhenAll(connections.Select((c, i) =>
             c.RunCountAsync(o.InFlight, new Workload(o.Op, o.Op is "create" or "delete" ? $"{prefix}/d{i}" : prefix, o.Keys, payload, o.ReadPercent), perConnection)));
         var took = timer.Elapsed;
+        var countReconnects = connections.Sum(c => c.Reconnects);
         foreach (var c in connections)
         {
             await c.DisposeAsync();
         }
 
         long total = (long)perConnection * connections.Count;
-        return new BenchResult(o.Op, o.Connections, o.InFlight, o.Payload, o.ReadPercent, took.TotalSeconds, total, total / took.TotalSeconds, errorCounts.Sum(), 0, 0, 0, 0, string.Join(',', o.Servers.Select(s => $"{s.Host}:{s.Port}")));
+        return new BenchResult(o.Op, o.Connections, o.InFlight, o.Payload, o.ReadPercent, took.TotalSeconds, total, total / took.TotalSeconds, errorCounts.Sum(), 0, 0, 0, 0, string.Join(',', o.Servers.Select(s => $"{s.Host}:{s.Port}")))
+        {
+            Reconnects = countReconnects,
+        };
     }
 
     var recorders = connections.Select(_ => new LatencyRecorder()).ToList();
@@ -97,13 +106,18 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
     var elapsed = sw.Elapsed;
     stop.Cancel();
     await Task.WhenAll(runs);
+    var reconnects = connections.Sum(c => c.Reconnects);
     foreach (var c in connections)
     {
         await c.DisposeAsync();
     }
 
-    var (count, errors, p50, p99, p999, max) = LatencyRecorder.Merge(recorders);
-    return new BenchResult(o.Op, o.Connections, o.InFlight, o.Payload, o.ReadPercent, elapsed.TotalSeconds, count, count / elapsed.TotalSeconds, errors, p50, p99, p999, max, string.Join(',', o.Servers.Select(s => $"{s.Host}:{s.Port}")));
+    var (count, errors, lost, p50, p99, p999, max) = LatencyRecorder.Merge(recorders);
+    return new BenchResult(o.Op, o.Connections, o.InFlight, o.Payload, o.ReadPercent, elapsed.TotalSeconds, count, count / elapsed.TotalSeconds, errors, p50, p99, p999, max, string.Join(',', o.Servers.Select(s => $"{s.Host}:{s.Port}")))
+    {
+        Lost = lost,
+        Reconnects = reconnects,
+    };
 }
 
 static void WriteCreate(Orleans.Coordination.Protocol.Jute.JuteWriter w, string path, byte[] data)
@@ -119,6 +133,30 @@ internal sealed record BenchOptions(
     IReadOnlyList<(string Host, int Port)> Servers, string Op, int Connections, int InFlight, int Payload, int ReadPercent,
     double DurationSeconds, double WarmupSeconds, int Keys, int Watchers, int DeleteCount, string? JsonPath, bool FailOnErrors, int Count = 0)
 {
+    public const string Help = """
+        Load generator for any ZooKeeper-protocol server list.
+          dotnet Orleans.Coordination.Benchmarks.dll [--option value]...
+          dotnet Orleans.Coordination.Benchmarks.dll micro [BenchmarkDotNet arguments]
+
+          --servers H:P,H:P,...   servers (default 127.0.0.1:2181); connection k starts on server k mod n
+                                  and, when its server closes it, reconnects to the next one
+          --op OP                 set | get | exists | create | delete | multi | mix | watch (default set)
+          --connections N         connections (default 16)
+          --inflight N            requests outstanding per connection (default 64)
+          --payload BYTES         value size (default 1024)
+          --read-percent P        mix: share of getData, the rest setData (default 90)
+          --keys N                znodes the workload spreads over (default 1000)
+          --duration S            measured seconds (default 10); watch: number of rounds
+          --warmup S              unmeasured seconds first (default 3)
+          --count N               instead of a duration: exactly N requests, timed as a whole
+          --watchers N            watch: watching connections (default 100)
+          --delete-count N        delete: nodes each connection creates first (default 20000)
+          --json FILE             also write the result as JSON
+          --fail-on-errors true   exit 1 when any request failed
+        Errors count error replies and requests lost with a closed connection (lost); reconnects
+        counts new sessions opened after a lost one, over the whole run including the warm-up.
+        """;
+
     public static BenchOptions Parse(string[] args)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -163,6 +201,12 @@ internal sealed record BenchResult(
     string Op, int Connections, int InFlight, int Payload, int ReadPercent, double Seconds, long Requests, double Throughput, long Errors,
     double P50Ms, double P99Ms, double P999Ms, double MaxMs, string Servers)
 {
+    /// <summary>Requests lost with a closed connection (included in <see cref="Errors"/>).</summary>
+    public long Lost { get; init; }
+
+    /// <summary>Sessions opened again after the server closed one, over the whole run.</summary>
+    public int Reconnects { get; init; }
+
     public string ToText() => string.Create(CultureInfo.InvariantCulture,
-        $"{Op,-7} conns={Connections} inflight={InFlight} payload={Payload}B: {Throughput,10:F0} ops/s  p50={P50Ms:F3} ms  p99={P99Ms:F3} ms  p99.9={P999Ms:F3} ms  max={MaxMs:F1} ms  errors={Errors}  ({Requests} in {Seconds:F1} s)");
+        $"{Op,-7} conns={Connections} inflight={InFlight} payload={Payload}B: {Throughput,10:F0} ops/s  p50={P50Ms:F3} ms  p99={P99Ms:F3} ms  p99.9={P999Ms:F3} ms  max={MaxMs:F1} ms  errors={Errors} (lost={Lost})  reconnects={Reconnects}  ({Requests} in {Seconds:F1} s)");
 }

@@ -11,8 +11,7 @@ internal static class WatchFanOut
     public static async Task<BenchResult> RunAsync(BenchOptions o)
     {
         var path = "/bench-watch-" + Guid.NewGuid().ToString("N")[..8];
-        var (host0, port0) = o.Servers[0];
-        await using var writer = await LoadConnection.ConnectAsync(host0, port0);
+        await using var writer = await LoadConnection.ConnectAsync(o.Servers, 0);
         await writer.RunOnceAsync(w =>
         {
             w.WriteString(path);
@@ -23,8 +22,8 @@ internal static class WatchFanOut
         var watchers = new List<LoadConnection>();
         for (var i = 0; i < o.Watchers; i++)
         {
-            var (host, port) = o.Servers[i % o.Servers.Count];
-            watchers.Add(await LoadConnection.ConnectAsync(host, port));
+            // Watcher k on server k mod n, like the load connections.
+            watchers.Add(await LoadConnection.ConnectAsync(o.Servers, i));
         }
 
         var rounds = Math.Max(1, (int)o.DurationSeconds);

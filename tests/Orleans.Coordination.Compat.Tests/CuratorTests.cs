@@ -31,3 +31,7 @@ public sealed class CuratorOnSilo(SiloServer server, ITestOutputHelper output) :
 
 [Collection(ApacheZooKeeperCollection.Name)]
 public sealed class CuratorOnApacheZooKeeper(ApacheZooKeeperServer server, ITestOutputHelper output) : CuratorTests(server, output);
+
+/// <summary>The same recipes against a 3-silo ensemble, the k-th client of a scenario on silo (k mod 3) + 1.</summary>
+[Collection(SiloEnsembleCollection.Name)]
+public sealed class CuratorOnSiloEnsemble(SiloEnsembleServer server, ITestOutputHelper output) : CuratorTests(server, output);

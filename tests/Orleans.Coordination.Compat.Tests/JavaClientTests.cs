@@ -18,7 +18,8 @@ public abstract class JavaClientTests(CoordinationServer server, ITestOutputHelp
 
     [Fact] public Task StatFields() => RunAsync("statFields");
 
-    [Fact] public Task ReservedNodes() => RunAsync("reservedNodes");
+    /// <summary>Virtual: the standalone expectations (an empty /zookeeper/config) do not hold for an ensemble.</summary>
+    [Fact] public virtual Task ReservedNodes() => RunAsync("reservedNodes");
 
     [Fact] public Task DataWatches() => RunAsync("watchData");
 
@@ -86,3 +87,16 @@ public sealed class JavaClientOnSilo(SiloServer server, ITestOutputHelper output
 
 [Collection(ApacheZooKeeperCollection.Name)]
 public sealed class JavaClientOnApacheZooKeeper(ApacheZooKeeperServer server, ITestOutputHelper output) : JavaClientTests(server, output);
+
+/// <summary>The same scenarios against a 3-silo ensemble, the k-th client of a scenario on silo (k mod 3) + 1.</summary>
+[Collection(SiloEnsembleCollection.Name)]
+public sealed class JavaClientOnSiloEnsemble(SiloEnsembleServer server, ITestOutputHelper output) : JavaClientTests(server, output)
+{
+    /// <summary>
+    /// Apache ZooKeeper in quorum mode keeps the member list in /zookeeper/config (server.N=...;client, version=...),
+    /// which reservedNodes, written for a standalone server, requires to be empty. Our ensemble leaves it empty, so the
+    /// scenario would pass here for the wrong reason.
+    /// </summary>
+    [Fact(Skip = "standalone expectations: an ensemble's /zookeeper/config lists its members in Apache ZooKeeper, and is still empty in our ensemble (README: known gaps)")]
+    public override Task ReservedNodes() => base.ReservedNodes();
+}

@@ -35,3 +35,7 @@ public sealed class KazooOnSilo(SiloServer server, ITestOutputHelper output) : K
 
 [Collection(ApacheZooKeeperCollection.Name)]
 public sealed class KazooOnApacheZooKeeper(ApacheZooKeeperServer server, ITestOutputHelper output) : KazooTests(server, output);
+
+/// <summary>The same scripts against a 3-silo ensemble, the k-th client of a script on silo (k mod 3) + 1.</summary>
+[Collection(SiloEnsembleCollection.Name)]
+public sealed class KazooOnSiloEnsemble(SiloEnsembleServer server, ITestOutputHelper output) : KazooTests(server, output);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace Orleans.Coordination.Compat.Tests.Infrastructure;
 
 /// <summary>Runs our client programs (java/CompatProbe.java, python/*.py) against a server.</summary>
@@ -30,7 +33,8 @@ public static class ClientPrograms
                 "-cp", $"{classes}:{RepositoryPaths.ZooKeeperJar}:{RepositoryPaths.Slf4jSimpleJar}",
                 "CompatProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
             ],
-            ScenarioTimeout);
+            ScenarioTimeout,
+            environment: ClientEnvironment(server));
     }
 
     /// <summary>Runs one CuratorProbe scenario with Apache Curator; the result must say "OK scenario".</summary>
@@ -45,7 +49,8 @@ public static class ClientPrograms
                 "-cp", $"{classes}:{CuratorClassPath}",
                 "CuratorProbe", server.ConnectString, scenario, UniqueBasePath(scenario),
             ],
-            ScenarioTimeout);
+            ScenarioTimeout,
+            environment: ClientEnvironment(server));
     }
 
     /// <summary>Runs python/<paramref name="script"/>.py with the system python (which has kazoo).</summary>
@@ -54,7 +59,7 @@ public static class ClientPrograms
             RepositoryPaths.SystemPython,
             [Path.Combine(RepositoryPaths.PythonScripts, script + ".py"), server.ConnectString, UniqueBasePath(script)],
             ScenarioTimeout,
-            environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+            environment: new Dictionary<string, string>(ClientEnvironment(server)) { ["PYTHONDONTWRITEBYTECODE"] = "1" },
             workingDirectory: RepositoryPaths.PythonScripts);
 
     /// <summary>Fails the test, with the program's output and the server's log tail, unless it printed "OK name".</summary>
@@ -68,7 +73,34 @@ public static class ClientPrograms
             Assert.Fail($"{name} failed against {server.Kind} ({server.ConnectString}).\n{result.Describe()}\n" +
                 $"--- server log (last lines) ---\n{server.LogTail(40)}");
         }
+        if (server.SpreadsClients)
+        {
+            AssertSpread(result, name, server);
+        }
     }
+
+    /// <summary>Every client the program started said which server it got: the k-th the (k mod n)-th of the connect string.</summary>
+    private static void AssertSpread(ProcessResult result, string name, CoordinationServer server)
+    {
+        var servers = server.ConnectString.Split(',');
+        var placed = result.StandardOutput.Split('\n')
+            .Select(line => Regex.Match(line.TrimEnd(), @"^OBS client(\d+)\.server=(.+)$"))
+            .Where(match => match.Success)
+            .Select(match => (Client: int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), Server: match.Groups[2].Value))
+            .ToList();
+        Assert.True(placed.Count > 0, $"{name} did not report where its clients connected (COMPAT_SPREAD_CLIENTS ignored?).\n{result.Describe()}");
+        foreach (var (client, at) in placed)
+        {
+            Assert.Equal(servers[client % servers.Length], at);
+        }
+    }
+
+    /// <summary>
+    /// COMPAT_SPREAD_CLIENTS=1 makes every client program give its k-th client only the (k mod n)-th server of the
+    /// connect string (java/CompatProbe.java, java/CuratorProbe.java, python/compat_common.py).
+    /// </summary>
+    private static Dictionary<string, string> ClientEnvironment(CoordinationServer server) =>
+        server.SpreadsClients ? new() { ["COMPAT_SPREAD_CLIENTS"] = "1" } : [];
 
     private static async Task<string> CompileCuratorProbeAsync()
     {

@@ -11,6 +11,9 @@ public enum ServerKind
 
     /// <summary>Apache ZooKeeper 3.8 from the Debian package, the reference behaviour.</summary>
     ApacheZooKeeper,
+
+    /// <summary>Three of our silos replicating as one ensemble, started by infra/ensemble.sh.</summary>
+    SiloEnsemble,
 }
 
 /// <summary>
@@ -32,16 +35,31 @@ public abstract class CoordinationServer : IAsyncLifetime
     private readonly TemporaryDirectory _directory;
 
     protected CoordinationServer(string name)
+        : this(name, FreePorts.Next())
+    {
+    }
+
+    /// <param name="name">Prefix of the temporary directory.</param>
+    /// <param name="port">The client port of the (first) server.</param>
+    protected CoordinationServer(string name, int port)
     {
         _directory = new TemporaryDirectory($"compat-{name}");
-        Port = FreePorts.Next();
+        Port = port;
     }
 
     public abstract ServerKind Kind { get; }
 
+    /// <summary>The client port; of an ensemble, the first member's.</summary>
     public int Port { get; }
 
-    public string ConnectString => $"127.0.0.1:{Port}";
+    /// <summary>What clients are given: HOST:PORT, or for an ensemble every member's, comma-separated.</summary>
+    public virtual string ConnectString => $"127.0.0.1:{Port}";
+
+    /// <summary>
+    /// Whether the client programs should put the k-th client of a scenario on the (k mod n)-th server of
+    /// <see cref="ConnectString"/> alone, so that one scenario's clients sit on different ensemble members.
+    /// </summary>
+    public virtual bool SpreadsClients => false;
 
     /// <summary>This server's own temporary directory (config, data, log).</summary>
     public string Directory => _directory.Path;

@@ -17,6 +17,8 @@ public static class RepositoryPaths
 
     public static string ZkScript => Path.Combine(RepositoryRoot, "infra", "zk.sh");
 
+    public static string EnsembleScript => Path.Combine(RepositoryRoot, "infra", "ensemble.sh");
+
     /// <summary>Our client programs, copied next to the test assembly.</summary>
     public static string JavaSources => Path.Combine(AppContext.BaseDirectory, "java");
 

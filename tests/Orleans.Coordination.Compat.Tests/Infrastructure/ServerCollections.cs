@@ -13,3 +13,10 @@ public sealed class ApacheZooKeeperCollection : ICollectionFixture<ApacheZooKeep
 {
     public const string Name = "ApacheZooKeeper";
 }
+
+/// <summary>Tests against a 3-silo ensemble share its three processes; they run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class SiloEnsembleCollection : ICollectionFixture<SiloEnsembleServer>
+{
+    public const string Name = "SiloEnsemble";
+}

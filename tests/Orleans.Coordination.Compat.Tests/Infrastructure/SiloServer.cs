@@ -116,7 +116,8 @@ public sealed class SiloServer() : CoordinationServer("silo")
         }
     }
 
-    private static async Task EnsureBuiltAsync()
+    /// <summary>Builds the Release server unless its dll is there (after changing the server, build it yourself).</summary>
+    internal static async Task EnsureBuiltAsync()
     {
         if (File.Exists(RepositoryPaths.ServerDll))
         {

@@ -57,7 +57,11 @@ public final class CompatProbe {
     static final long QUIET_MS = 400;
     static final byte[] NONE = new byte[0];
 
+    /** The connect string from the command line: one server, or every member of an ensemble. */
     static String hosts;
+    /** COMPAT_SPREAD_CLIENTS=1: each client gets one server of {@link #hosts}, in turn (see {@link #nextHosts}). */
+    static final boolean SPREAD = "1".equals(System.getenv("COMPAT_SPREAD_CLIENTS"));
+    static final AtomicInteger clientsConnected = new AtomicInteger();
     static String base;
     static final List<ZooKeeper> handles = new CopyOnWriteArrayList<>();
 
@@ -247,6 +251,21 @@ public final class CompatProbe {
         }
     }
 
+    /**
+     * The connect string for the next client handle: {@link #hosts}, or when spreading, only its server
+     * (k mod n) for the k-th handle, so that the clients of one scenario sit on different ensemble members
+     * (a watch set through one member fires for a write made through another).
+     */
+    static String nextHosts() {
+        if (!SPREAD) {
+            return hosts;
+        }
+        String[] servers = hosts.split(",");
+        int k = clientsConnected.getAndIncrement();
+        obs("client" + k + ".server", servers[k % servers.length]);
+        return servers[k % servers.length];
+    }
+
     static ZooKeeper connect(String connectString, int timeoutMs, Recorder watcher) throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
         Watcher w = event -> {
@@ -264,18 +283,33 @@ public final class CompatProbe {
     }
 
     static ZooKeeper connect() throws Exception {
-        return connect(hosts, SESSION_TIMEOUT, null);
+        return connect(nextHosts(), SESSION_TIMEOUT, null);
     }
 
     static ZooKeeper connect(Recorder watcher) throws Exception {
-        return connect(hosts, SESSION_TIMEOUT, watcher);
+        return connect(nextHosts(), SESSION_TIMEOUT, watcher);
     }
 
     static ZooKeeper reattach(long sessionId, byte[] password, Recorder watcher) throws Exception {
         Recorder r = watcher != null ? watcher : new Recorder("reattach");
-        ZooKeeper zk = new ZooKeeper(hosts, SESSION_TIMEOUT, r, sessionId, password);
+        ZooKeeper zk = new ZooKeeper(nextHosts(), SESSION_TIMEOUT, r, sessionId, password);
         handles.add(zk);
         return zk;
+    }
+
+    /**
+     * sync(path), waited for: the client's server has caught up with the leader. A client must do this before it
+     * reads another client's just-completed write, since the two may be connected to different ensemble members.
+     */
+    static void syncNow(ZooKeeper zk, String path) throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicInteger rc = new AtomicInteger(1);
+        zk.sync(path, (code, pth, ctx) -> {
+            rc.set(code);
+            done.countDown();
+        }, null);
+        check(done.await(10, TimeUnit.SECONDS), "sync " + path + " did not complete within 10 s");
+        eq(0, rc.get(), "sync rc for " + path);
     }
 
     static String create(ZooKeeper zk, String path, String data, CreateMode mode) throws Exception {
@@ -320,7 +354,7 @@ public final class CompatProbe {
         return user + ":" + Base64.getEncoder().encodeToString(sha);
     }
 
-    /** Four-letter word over a raw socket, as `nc` would send it. */
+    /** Four-letter word over a raw socket, as `nc` would send it, to the first server (the first client's, when spreading). */
     static String fourLetter(String cmd) throws Exception {
         String[] hp = hosts.split(",")[0].split(":");
         try (Socket socket = new Socket(hp[0], Integer.parseInt(hp[1]))) {
@@ -462,6 +496,8 @@ public final class CompatProbe {
         }
         check(done.await(20, TimeUnit.SECONDS), "concurrent sequential creates did not finish");
         eq(40, new java.util.HashSet<>(names).size(), "distinct names from 40 concurrent sequential creates");
+        // zk2's creates completed through zk2's server, which may not be zk's.
+        syncNow(zk, p("other"));
         Stat parent = stat(zk, p("other"));
         eq(41, parent.getNumChildren(), "numChildren after 41 creates");
         eq(41, parent.getCversion(), "cversion after 41 creates");
@@ -1196,7 +1232,7 @@ public final class CompatProbe {
         for (String n : new String[] {"d1", "d2", "d3", "c1", "c2", "pr"}) {
             create(other, p(n));
         }
-        try (CuttableProxy proxy = new CuttableProxy(hosts)) {
+        try (CuttableProxy proxy = new CuttableProxy(nextHosts())) {
             Recorder state = new Recorder("state");
             ZooKeeper zk = connect(proxy.address(), 20000, state);
             Recorder w = new Recorder("watches");
@@ -1414,6 +1450,8 @@ public final class CompatProbe {
 
         List<ACL> acl = Arrays.asList(new ACL(Perms.ALL, new Id("digest", bobId)), new ACL(Perms.READ, Ids.ANYONE_ID_UNSAFE));
         bob.create(p("n"), b("v"), acl, CreateMode.PERSISTENT);
+        // bob's create completed through bob's server, which may not be anon's.
+        syncNow(anon, p("n"));
 
         // Anonymous: read yes, everything else no.
         eq("v", s(anon.getData(p("n"), false, null)), "world READ");
@@ -1532,12 +1570,13 @@ public final class CompatProbe {
         ZooKeeper notSuper = connect();
         notSuper.addAuthInfo("digest", b("super:wrong"));
         owner.create(p("private2"), NONE, Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT);
+        syncNow(notSuper, p("private2"));
         expectError(Code.NOAUTH, "wrong super password", () -> notSuper.getData(p("private2"), false, null));
     }
 
     static void authFailed() throws Exception {
         Recorder state = new Recorder("state");
-        ZooKeeper zk = connect(hosts, SESSION_TIMEOUT, state);
+        ZooKeeper zk = connect(nextHosts(), SESSION_TIMEOUT, state);
         zk.addAuthInfo("nosuchscheme", b("whatever"));
         state.expectState(KeeperState.AuthFailed, 10000);
         String outcome;
@@ -1577,7 +1616,7 @@ public final class CompatProbe {
         ZooKeeper admin = connect();
         create(admin, base);
         Recorder first = new Recorder("first");
-        ZooKeeper zk = connect(hosts, SESSION_TIMEOUT, first);
+        ZooKeeper zk = connect(nextHosts(), SESSION_TIMEOUT, first);
         create(zk, p("e"), "", CreateMode.EPHEMERAL);
         long sid = zk.getSessionId();
 
@@ -1585,9 +1624,12 @@ public final class CompatProbe {
         ZooKeeper twin = reattach(sid, zk.getSessionPasswd(), second);
         second.expectState(KeeperState.SyncConnected, 15000);
         eq(sid, twin.getSessionId(), "second handle has the same session id");
+        // A new handle has seen no zxid yet, so its server may be behind the first handle's.
+        syncNow(twin, p("e"));
         eq(sid, stat(twin, p("e")).getEphemeralOwner(), "ephemeral visible from the second handle");
         twin.close();
 
+        syncNow(admin, p("e"));
         eq(null, admin.exists(p("e"), false), "ephemeral gone once either handle closes the session");
         first.expectState(KeeperState.Expired, 20000);
         List<String> states = new ArrayList<>();
@@ -1611,10 +1653,13 @@ public final class CompatProbe {
         eq(sid, again.getSessionId(), "reattached session id");
         eq(timeout, again.getSessionTimeout(), "reattached session timeout");
         check(Arrays.equals(pw, again.getSessionPasswd()), "reattached session password");
+        // A new handle has seen no zxid yet, so its server may be behind the first handle's.
+        syncNow(again, p("e1"));
         eq(sid, stat(again, p("e1")).getEphemeralOwner(), "ephemeral survived the reattach");
         create(again, p("e2"), "", CreateMode.EPHEMERAL);
         eq(Arrays.asList(p("e1"), p("e2")), sorted(again.getEphemerals(base)), "ephemerals of the reattached session");
         again.close();
+        syncNow(admin, base);
         eq(Collections.emptyList(), admin.getChildren(base, false), "ephemerals gone after close");
 
         // A closed session cannot be reattached.
@@ -1625,7 +1670,7 @@ public final class CompatProbe {
 
     static void sessionBadPassword() throws Exception {
         Recorder holder = new Recorder("holder");
-        ZooKeeper zk = connect(hosts, SESSION_TIMEOUT, holder);
+        ZooKeeper zk = connect(nextHosts(), SESSION_TIMEOUT, holder);
         create(zk, base);
         create(zk, p("e"), "", CreateMode.EPHEMERAL);
         byte[] wrong = zk.getSessionPasswd().clone();
@@ -1648,7 +1693,7 @@ public final class CompatProbe {
     static void sessionTimeoutNegotiation() throws Exception {
         int[][] cases = {{1000, 4000}, {4000, 4000}, {15000, 15000}, {40000, 40000}, {100000, 40000}};
         for (int[] c : cases) {
-            ZooKeeper zk = connect(hosts, c[0], null);
+            ZooKeeper zk = connect(nextHosts(), c[0], null);
             eq(c[1], zk.getSessionTimeout(), "negotiated timeout for a request of " + c[0] + " ms");
             zk.close();
         }
@@ -1657,13 +1702,14 @@ public final class CompatProbe {
     static void sessionExpiresWhenSilent() throws Exception {
         ZooKeeper watcher = connect();
         create(watcher, base);
-        ZooKeeper zk = connect(hosts, 4000, null);
+        ZooKeeper zk = connect(nextHosts(), 4000, null);
         eq(4000, zk.getSessionTimeout(), "negotiated timeout");
         create(zk, p("e"), "", CreateMode.EPHEMERAL);
         long sid = zk.getSessionId();
         byte[] pw = zk.getSessionPasswd();
         Recorder w = new Recorder("expiry");
-        watcher.exists(p("e"), w);
+        syncNow(watcher, p("e"));
+        check(watcher.exists(p("e"), w) != null, "the watcher sees the ephemeral");
         long silentFrom = System.currentTimeMillis();
         zk.getTestable().injectSessionExpiration();
         w.expect(EventType.NodeDeleted, p("e"));
@@ -1678,7 +1724,7 @@ public final class CompatProbe {
 
     static void sessionSurvivesIdle() throws Exception {
         Recorder state = new Recorder("state");
-        ZooKeeper zk = connect(hosts, 4000, state);
+        ZooKeeper zk = connect(nextHosts(), 4000, state);
         create(zk, base);
         create(zk, p("e"), "", CreateMode.EPHEMERAL);
         // Idle for more than twice the timeout: pings alone must keep the session.
@@ -1700,9 +1746,12 @@ public final class CompatProbe {
         }
         create(zk, p("s-"), "", CreateMode.EPHEMERAL_SEQUENTIAL);
         Recorder w = new Recorder("children");
+        // zk's creates (and below, its close) completed through zk's server, which may not be admin's.
+        syncNow(admin, base);
         eq(6, admin.getChildren(base, w).size(), "ephemerals present");
         zk.close();
-        // close() waits for the server's reply, so the ephemerals are already gone.
+        // close() waits for the server's reply, so the ephemerals are already gone (once admin's server has caught up).
+        syncNow(admin, base);
         eq(Collections.emptyList(), admin.getChildren(base, false), "ephemerals gone right after close");
         w.expect(EventType.NodeChildrenChanged, base);
         eq(ZooKeeper.States.CLOSED, zk.getState(), "state after close");
@@ -1775,7 +1824,7 @@ public final class CompatProbe {
 
     static void largeValues() throws Exception {
         Recorder state = new Recorder("state");
-        ZooKeeper zk = connect(hosts, SESSION_TIMEOUT, state);
+        ZooKeeper zk = connect(nextHosts(), SESSION_TIMEOUT, state);
         create(zk, base);
         byte[] big = new byte[1_000_000];
         new Random(42).nextBytes(big);
@@ -1862,8 +1911,9 @@ public final class CompatProbe {
     static void chroot() throws Exception {
         ZooKeeper plain = connect();
         create(plain, base);
-        ZooKeeper zk = connect(hosts + base, SESSION_TIMEOUT, null);
+        ZooKeeper zk = connect(nextHosts() + base, SESSION_TIMEOUT, null);
         eq("/x", create(zk, "/x"), "create under chroot returns the chrooted path");
+        syncNow(plain, p("x"));
         check(plain.exists(p("x"), false) != null, "node created below the chroot");
         eq(Arrays.asList("x"), zk.getChildren("/", false), "children of the chroot root");
         eq("/s-0000000001", create(zk, "/s-", "", CreateMode.PERSISTENT_SEQUENTIAL), "sequential name under chroot");

@@ -50,9 +50,24 @@ public final class CuratorProbe {
         }
     }
 
+    /**
+     * With COMPAT_SPREAD_CLIENTS=1 the k-th client gets only server (k mod n) of the connect string, so that
+     * contending clients sit on different ensemble members.
+     */
+    private static final boolean SPREAD = "1".equals(System.getenv("COMPAT_SPREAD_CLIENTS"));
+    private final AtomicInteger clientsStarted = new AtomicInteger();
+
+    private String nextConnect() {
+        if (!SPREAD) return connect;
+        String[] servers = connect.split(",");
+        int k = clientsStarted.getAndIncrement();
+        System.out.println("OBS client" + k + ".server=" + servers[k % servers.length]);
+        return servers[k % servers.length];
+    }
+
     private CuratorFramework client() throws Exception {
         CuratorFramework c = CuratorFrameworkFactory.builder()
-            .connectString(connect).sessionTimeoutMs(10_000).connectionTimeoutMs(10_000)
+            .connectString(nextConnect()).sessionTimeoutMs(10_000).connectionTimeoutMs(10_000)
             .retryPolicy(new ExponentialBackoffRetry(100, 5)).build();
         c.start();
         if (!c.blockUntilConnected(20, TimeUnit.SECONDS)) throw new IllegalStateException("not connected");

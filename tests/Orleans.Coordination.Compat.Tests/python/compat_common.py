@@ -1,6 +1,6 @@
 """Shared helpers for the kazoo compatibility scripts.
 
-Every script is run as: /usr/bin/python3 SCRIPT.py HOST:PORT BASEPATH
+Every script is run as: /usr/bin/python3 SCRIPT.py HOST:PORT[,HOST:PORT...] BASEPATH
 It works below BASEPATH (which does not exist yet), prints "OK <name>" when every check passed,
 and otherwise prints "FAIL <name>: <reason>" plus a traceback and exits non-zero.
 """
@@ -28,8 +28,21 @@ def args():
     return sys.argv[1], sys.argv[2]
 
 
+# COMPAT_SPREAD_CLIENTS=1: the k-th client gets only server (k mod n) of HOST:PORT,... so that the clients of one
+# script sit on different ensemble members (a watch set through one fires for a write made through another).
+SPREAD = os.environ.get("COMPAT_SPREAD_CLIENTS") == "1"
+_started = [0]
+
+
 def client(hosts, timeout=15.0, **kwargs):
     """A started KazooClient; stopped automatically at exit."""
+    if SPREAD:
+        servers = hosts.split(",")
+        with _lock:
+            k = _started[0]
+            _started[0] += 1
+        hosts = servers[k % len(servers)]
+        obs("client%d.server" % k, hosts)
     c = KazooClient(hosts=hosts, timeout=timeout, **kwargs)
     c.start(timeout=15)
     with _lock:

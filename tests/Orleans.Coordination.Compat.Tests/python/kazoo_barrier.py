@@ -16,6 +16,9 @@ def body(hosts, base):
     guard = threading.Lock()
 
     def waiter(zk, n):
+        # The barrier was raised through clients[0]'s server; a waiter on another server must catch up
+        # first, or it may see no barrier and pass.
+        zk.sync(path)
         if zk.Barrier(path).wait(30):
             with guard:
                 released.append(n)
@@ -64,6 +67,7 @@ def body(hosts, base):
     eq([0, 1, 2], sorted(left), "all left")
     check(min(times["entered"]) >= max(times["arrive"]), "nobody entered before the last participant arrived")
     check(min(times["left"]) >= max(times["leaving"]), "nobody left before the last participant started leaving")
+    clients[0].sync(dpath)
     eq([], clients[0].get_children(dpath) if clients[0].exists(dpath) else [], "barrier nodes cleaned up")
 
     # Party: membership follows sessions.

@@ -63,6 +63,9 @@ def body(hosts, base):
     # base had 5 child creates before (a, deep, mk, e, s1) -> s1 = 4, s2 = 5
     eq(base + "/s-0000000004", s1, "first sequential name")
     eq(base + "/s-0000000005", s2, "second sequential name")
+    # zk's writes completed through zk's server; other's may not have caught up yet (sync first, as any
+    # client reading another client's write through a different ensemble member must).
+    other.sync(base)
     check(other.exists(e) is not None, "ephemeral visible to others")
     zk.delete(s2)
 
@@ -86,6 +89,7 @@ def body(hosts, base):
     acl = make_digest_acl("kazoo", "pw", all=True)
     eq(digest_id, acl.id.id, "make_digest_acl id")
     auth.create(base + "/secure", b"s", acl=[acl, ACL(Permissions.READ, Id("world", "anyone"))])
+    other.sync(base + "/secure")
     eq(b"s", other.get(base + "/secure")[0], "world READ")
     expect_error(NoAuthError, "set without auth", other.set, base + "/secure", b"x")
     acls, _ = other.get_acls(base + "/secure")
@@ -96,6 +100,7 @@ def body(hosts, base):
     auth.set(base + "/secure", b"t")
     other.add_auth("digest", "kazoo:pw")
     other.set(base + "/secure", b"u")
+    auth.sync(base + "/secure")
     eq(b"u", auth.get(base + "/secure")[0], "write after add_auth")
     zk.create(base + "/ro", b"r", acl=READ_ACL_UNSAFE)
     expect_error(NoAuthError, "write read-only", zk.set, base + "/ro", b"x")
@@ -112,6 +117,7 @@ def body(hosts, base):
 
     # closing a session removes its ephemerals
     zk.stop()
+    other.sync(base)
     eq(None, other.exists(e), "ephemeral gone after stop")
 
 

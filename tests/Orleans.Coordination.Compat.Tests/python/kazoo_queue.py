@@ -52,6 +52,8 @@ def body(hosts, base):
     for t in ps:
         t.join(60)
     total = 2 * ITEMS_PER_PRODUCER
+    # producers[1]'s puts may have gone through another server than producers[0]'s.
+    producers[0].sync(base + "/q")
     eq(total, len(producers[0].Queue(base + "/q")), "queue length")
     taken = drain_in_threads([(zk, zk.Queue(base + "/q")) for zk in consumers], lambda q: q.get(), total)
     eq(total, len(taken), "items taken from Queue")
