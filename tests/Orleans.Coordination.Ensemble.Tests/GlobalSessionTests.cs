@@ -13,12 +13,15 @@ public sealed class GlobalSessionTests(ThreeSiloEnsemble ensemble, ITestOutputHe
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public Task ClientOfAKilledSilo_ReconnectsElsewhere_KeepingItsSessionAndItsEphemeral() => WithLogsOnFailureAsync(ensemble, output, async () =>
+    /// <param name="killed">The silo the client is on: a follower, or the leader (the session must then survive the election).</param>
+    [Theory]
+    [InlineData("follower")]
+    [InlineData("leader")]
+    public Task ClientOfAKilledSilo_ReconnectsElsewhere_KeepingItsSessionAndItsEphemeral(string killed) => WithLogsOnFailureAsync(ensemble, output, async () =>
     {
         await ensemble.EnsureAllRunningAsync();
         var leader = await ensemble.LeaderAsync(Bound);
-        var x = ensemble.Ids.First(i => i != leader);
+        var x = killed == "leader" ? leader : ensemble.Ids.First(i => i != leader);
         var root = $"/global-session-{Guid.NewGuid():N}";
         var sessionTimeout = TimeSpan.FromSeconds(10);
         var client = new CoordinationClient(new CoordinationClientOptions
@@ -29,7 +32,6 @@ public sealed class GlobalSessionTests(ThreeSiloEnsemble ensemble, ITestOutputHe
         });
         var states = new ConcurrentQueue<ConnectionState>();
         client.StateChanged += (_, e) => states.Enqueue(e.State);
-        await using var observer = await ensemble.ConnectPinnedAsync(leader);
         try
         {
             await client.ConnectAsync();
@@ -49,6 +51,9 @@ public sealed class GlobalSessionTests(ThreeSiloEnsemble ensemble, ITestOutputHe
             Assert.True(client.IsConnected, $"the client did not reconnect within the session timeout {sessionTimeout}; states: {string.Join(" -> ", states)}");
             var now = ensemble.IdOfPort(client.CurrentServer!.Port);
             output.WriteLine($"session 0x{sessionId:x} on s{x} (leader s{leader}); s{x} killed; reconnected to s{now} after {reconnectedAfter.TotalMilliseconds:F0} ms; states: {string.Join(" -> ", states)}");
+            var newLeader = await ensemble.LeaderAsync(Bound);
+            var observerSilo = ensemble.Ids.First(i => i != x && i != now);
+            await using var observer = await ensemble.ConnectPinnedAsync(observerSilo);
             Assert.Equal(sessionId, client.SessionId);
             Assert.DoesNotContain(ConnectionState.Lost, states);
 
@@ -68,7 +73,7 @@ public sealed class GlobalSessionTests(ThreeSiloEnsemble ensemble, ITestOutputHe
             // Closing the moved session deletes its ephemerals at once.
             await client.DisposeAsync();
             var gone = await WaitGoneAsync(observer, ephemeral, Bound);
-            output.WriteLine($"session closed on s{now}; ephemeral gone for the observer on s{leader} after {Seconds(gone)}");
+            output.WriteLine($"session closed on s{now}; ephemeral gone for the observer on s{observerSilo} (leader now s{newLeader}) after {Seconds(gone)}");
             Assert.NotEqual(TimeSpan.MaxValue, gone);
             Assert.Null(await observer.ExistsAsync($"{root}/eph-after-move"));
         }
