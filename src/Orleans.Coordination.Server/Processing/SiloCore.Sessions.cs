@@ -44,7 +44,18 @@ public sealed partial class SiloCore
 
         conn.LegacyConnect = !req.HasReadOnlyField;
 
-        // The lastZxid rule: a client that has seen more than this silo has applied must go elsewhere.
+        // The lastZxid rule: a client that has seen more than this silo has applied must not be served here yet. An
+        // ensemble member is usually only a commit or two behind (the client's last silo just died, or a sync is
+        // finishing), so the handshake waits up to syncLimit ticks for the apply loop to catch up, instead of sending
+        // the client round its server list with growing back-off; a silo still behind after that refuses, as
+        // ZooKeeper does, and the client goes elsewhere.
+        if (req.LastZxidSeen > Tree.LastZxid && _replica is not null && !_deferredConnects.ContainsKey(conn))
+        {
+            _deferredConnects[conn] = (work, Environment.TickCount64 + ((long)Options.Ensemble.TickMs * Options.Ensemble.SyncLimit));
+            return;
+        }
+
+        _deferredConnects.Remove(conn);
         if (req.LastZxidSeen > Tree.LastZxid)
         {
             _logger.LogInformation(
@@ -141,6 +152,7 @@ public sealed partial class SiloCore
         ReleaseAddress(conn);
         conn.Abort();
         _waiting.Remove(conn);
+        _deferredConnects.Remove(conn);
         Tree.Watches.RemoveWatcher(conn);
         if (conn.SessionId != 0 && _connectionsBySession.TryGetValue(conn.SessionId, out var holder) && holder == conn)
         {
@@ -162,6 +174,31 @@ public sealed partial class SiloCore
                 {
                     _connectionsByAddress[conn.RemoteAddress] = n - 1;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Handshakes waiting for this silo to apply the zxid their client has seen: those now caught up proceed, those past
+    /// their deadline are refused, those whose connection closed are forgotten. Called after every batch of work.
+    /// </summary>
+    private void RetryDeferredConnects()
+    {
+        if (_deferredConnects.Count == 0)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        foreach (var (conn, (work, deadline)) in _deferredConnects.ToList())
+        {
+            if (conn.IsClosed)
+            {
+                _deferredConnects.Remove(conn);
+            }
+            else if (work.Request.LastZxidSeen <= Tree.LastZxid || now >= deadline || !IsServing)
+            {
+                ProcessConnect(work); // proceeds, or refuses now that the entry exists
             }
         }
     }

@@ -27,6 +27,7 @@ public sealed partial class SiloCore : IAsyncDisposable
     private readonly Dictionary<long, ClientConnection> _connectionsBySession = [];
     private readonly HashSet<ClientConnection> _connections = [];
     private readonly HashSet<ClientConnection> _waiting = [];
+    private readonly Dictionary<ClientConnection, (ConnectWork Work, long Deadline)> _deferredConnects = [];
     private readonly Dictionary<string, int> _connectionsByAddress = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly SiloStorage? _storage;
@@ -208,6 +209,7 @@ public sealed partial class SiloCore : IAsyncDisposable
                 try
                 {
                     RunReplica();
+                    RetryDeferredConnects();
                 }
                 catch (Exception e)
                 {

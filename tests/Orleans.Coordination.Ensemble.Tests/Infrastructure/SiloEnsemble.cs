@@ -83,7 +83,29 @@ public abstract class SiloEnsemble : IAsyncLifetime
         var pid = int.Parse(await File.ReadAllTextAsync(PidFile(i)), CultureInfo.InvariantCulture);
         using var process = Process.GetProcessById(pid);
         process.Kill(); // SIGKILL on Unix
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Not our child, so WaitForExitAsync would notice the exit late; /proc shows it at once (a zombie has already
+        // closed its sockets, which is what clients and peers see).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (IsAlive(pid))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"silo {i} (pid {pid}) still alive 30 s after SIGKILL");
+            await Task.Delay(5);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+            return state != "Z" && state != "X";
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return false;
+        }
     }
 
     public bool IsRunning(int i)
