@@ -280,6 +280,10 @@ public sealed class ReplicationTests
         Assert.Equal(1, (await e.ViewAsync(behind)).SnapshotsInstalled);
         await using var r = await RawClient.ConnectAsync(e.PortOf(behind));
         Assert.True(await r.NodeExistsAsync("/snap-149"));
+        // The leader's snapshot carries an empty /zookeeper/config; the follower lays its own member list over it.
+        var config = (await r.GetDataAsync("/zookeeper/config")).Read<GetDataResponse>();
+        Assert.Equal(Configuration.ZooKeeperConfigText.For(e[behind].Options.Ensemble), config.Data);
+        Assert.Equal(-1, config.Stat.Version);
 
         // And it recovers from what it stored: stop it, start it, it converges again.
         await e.KillSiloAsync(behind);

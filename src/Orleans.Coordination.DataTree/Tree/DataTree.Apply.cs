@@ -71,15 +71,15 @@ public sealed partial class DataTree
             return OpResult.Fail(ErrorCode.NodeExists);
         }
 
-        Digest -= NodeDigest.Of(parentPath, parent);
+        Digest -= DigestOf(parentPath, parent);
         parent.AddChild(PathUtils.Name(c.Path));
         parent.Cversion = c.ParentCversion;
         parent.Pzxid = h.Zxid;
-        Digest += NodeDigest.Of(parentPath, parent);
+        Digest += DigestOf(parentPath, parent);
 
         var node = new DataNode(c.Data, AclCache.Intern(c.Acl), h.Zxid, h.Time, c.EphemeralOwner);
         _nodes[c.Path] = node;
-        Digest += NodeDigest.Of(c.Path, node);
+        Digest += DigestOf(c.Path, node);
         if (EphemeralOwners.IsSession(c.EphemeralOwner))
         {
             if (!_ephemerals.TryGetValue(c.EphemeralOwner, out var set))
@@ -112,12 +112,12 @@ public sealed partial class DataTree
 
         var parentPath = PathUtils.Parent(path);
         var parent = _nodes[parentPath];
-        Digest -= NodeDigest.Of(path, node);
-        Digest -= NodeDigest.Of(parentPath, parent);
+        Digest -= DigestOf(path, node);
+        Digest -= DigestOf(parentPath, parent);
         _nodes.Remove(path);
         parent.RemoveChild(PathUtils.Name(path));
         parent.Pzxid = zxid;
-        Digest += NodeDigest.Of(parentPath, parent);
+        Digest += DigestOf(parentPath, parent);
 
         var owner = node.EphemeralOwner;
         if (EphemeralOwners.IsSession(owner))
@@ -147,12 +147,12 @@ public sealed partial class DataTree
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        Digest -= NodeDigest.Of(s.Path, node);
+        Digest -= DigestOf(s.Path, node);
         node.Data = s.Data;
         node.Version = s.Version;
         node.Mzxid = h.Zxid;
         node.Mtime = h.Time;
-        Digest += NodeDigest.Of(s.Path, node);
+        Digest += DigestOf(s.Path, node);
         Watches.NodeDataChanged(s.Path, node.Acl, h.Zxid);
         return new OpResult(ErrorCode.Ok, s.Path, node.ToStat());
     }
@@ -164,10 +164,10 @@ public sealed partial class DataTree
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        Digest -= NodeDigest.Of(a.Path, node);
+        Digest -= DigestOf(a.Path, node);
         node.Acl = AclCache.Intern(a.Acl);
         node.Aversion = a.Version;
-        Digest += NodeDigest.Of(a.Path, node);
+        Digest += DigestOf(a.Path, node);
         return new OpResult(ErrorCode.Ok, a.Path, node.ToStat());
     }
 

@@ -99,7 +99,8 @@ public sealed partial class DataTree
 
     /// <summary>
     /// Copies the tree's current state (apply thread). One pass over the nodes copying references and
-    /// stat values: no data, path or ACL is copied.
+    /// stat values: no data, path or ACL is copied. /zookeeper/config is captured empty, as a fresh tree has it
+    /// (it is this silo's configuration, not replicated state: see <see cref="SetConfig"/>).
     /// </summary>
     public TreeImage CaptureImage()
     {
@@ -107,7 +108,9 @@ public sealed partial class DataTree
         var i = 0;
         foreach (var (path, n) in _nodes)
         {
-            nodes[i++] = new(path, n.Data, n.Acl, n.Czxid, n.Mzxid, n.Pzxid, n.Ctime, n.Mtime, n.Version, n.Cversion, n.Aversion, n.EphemeralOwner);
+            nodes[i++] = path == ConfigPath
+                ? ConfigNodeImage()
+                : new(path, n.Data, n.Acl, n.Czxid, n.Mzxid, n.Pzxid, n.Ctime, n.Mtime, n.Version, n.Cversion, n.Aversion, n.EphemeralOwner);
         }
 
         return new TreeImage(LastZxid, Digest, nodes, [.. _sessions.Values]);
@@ -234,7 +237,7 @@ public sealed partial class DataTree
             throw new JuteException($"node {path} appears twice");
         }
 
-        Digest += NodeDigest.Of(path, node);
+        Digest += DigestOf(path, node);
         if (EphemeralOwners.IsSession(node.EphemeralOwner))
         {
             if (!_ephemerals.TryGetValue(node.EphemeralOwner, out var set))

@@ -28,13 +28,13 @@ public sealed partial class DataTree
         // As in ZooKeeper: the system nodes hold empty (not null) data, and /zookeeper/config has aversion -1.
         var root = new DataNode([], Acl.OpenAclUnsafe, 0, 0, 0);
         _nodes["/"] = root;
-        AddSystemNode(ZooKeeperPath, Acl.OpenAclUnsafe);
-        AddSystemNode(QuotaPath, Acl.OpenAclUnsafe);
-        AddSystemNode(ConfigPath, Acl.ReadAclUnsafe).Aversion = -1;
+        AddSystemNode(ZooKeeperPath, new DataNode([], Acl.OpenAclUnsafe, 0, 0, 0));
+        AddSystemNode(QuotaPath, new DataNode([], Acl.OpenAclUnsafe, 0, 0, 0));
+        AddSystemNode(ConfigPath, NewConfigNode());
         Digest = 0;
         foreach (var (path, node) in _nodes)
         {
-            Digest += NodeDigest.Of(path, node);
+            Digest += DigestOf(path, node);
         }
     }
 
@@ -102,11 +102,9 @@ public sealed partial class DataTree
     /// <summary>Sets the zxid a freshly loaded snapshot or a recovered log reached.</summary>
     public void SetLastZxid(long zxid) => LastZxid = zxid;
 
-    private DataNode AddSystemNode(string path, IReadOnlyList<Acl> acl)
+    private void AddSystemNode(string path, DataNode node)
     {
-        var node = new DataNode([], acl, 0, 0, 0);
         _nodes[path] = node;
         _nodes[PathUtils.Parent(path)].AddChild(PathUtils.Name(path));
-        return node;
     }
 }

@@ -676,6 +676,7 @@ public sealed partial class SiloCore
         }
 
         DropClients();
+        FillConfigNode(tree);
         Tree = tree;
         _preparer = new Preparer(tree, new PrepOptions(Options.ExtendedTypesEnabled));
         var now = Environment.TickCount64;

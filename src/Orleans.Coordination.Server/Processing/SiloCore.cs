@@ -49,6 +49,7 @@ public sealed partial class SiloCore : IAsyncDisposable
         _logger = logger;
         _storage = storage;
         Tree = storage?.Tree ?? new Tree();
+        FillConfigNode(Tree);
         _preparer = new Preparer(Tree, new PrepOptions(options.ExtendedTypesEnabled));
         _sessions = new SessionTracker(options.TickTime);
         _sink = storage is null
@@ -68,6 +69,12 @@ public sealed partial class SiloCore : IAsyncDisposable
     }
 
     public SiloOptions Options { get; }
+
+    /// <summary>
+    /// Writes this silo's view of the ensemble into /zookeeper/config (empty when standalone), on every tree it starts
+    /// from or installs: the node is local configuration, not replicated state (see DataTree.SetConfig).
+    /// </summary>
+    private void FillConfigNode(Tree tree) => tree.SetConfig(ZooKeeperConfigText.For(Options.Ensemble), ZooKeeperConfigText.StaticVersion);
 
     /// <summary>The replicated state. Read it only on the apply thread (see <see cref="InvokeAsync{T}"/>).</summary>
     public Tree Tree { get; private set; }

@@ -731,7 +731,13 @@ public final class CompatProbe {
         // Apache ZooKeeper creates /zookeeper/config with aversion -1 (the C client prints aversion=ffffffff).
         eq(-1, config.getAversion(), "aversion of /zookeeper/config");
         eq(0L, config.getCzxid(), "czxid of /zookeeper/config");
-        eq(0, config.getDataLength(), "dataLength of /zookeeper/config in standalone");
+        if (ensemble()) {
+            // The member list (reservedNodes checks its content), written with dataVersion -1.
+            check(config.getDataLength() > 0, "/zookeeper/config of an ensemble lists its members, got dataLength 0");
+            eq(-1, config.getVersion(), "dataVersion of /zookeeper/config in an ensemble");
+        } else {
+            eq(0, config.getDataLength(), "dataLength of /zookeeper/config in standalone");
+        }
     }
 
     static void reservedNodes() throws Exception {
@@ -743,13 +749,86 @@ public final class CompatProbe {
         eq("[" + new ACL(Perms.READ, Ids.ANYONE_ID_UNSAFE) + "]", configAcl.toString(), "ACL of /zookeeper/config");
         eq(Ids.OPEN_ACL_UNSAFE.toString(), zk.getACL("/zookeeper", new Stat()).toString(), "ACL of /zookeeper");
         eq(Ids.OPEN_ACL_UNSAFE.toString(), zk.getACL("/", new Stat()).toString(), "ACL of /");
-        byte[] cfg = zk.getConfig(false, new Stat());
+        Stat cfgStat = new Stat();
+        byte[] cfg = zk.getConfig(false, cfgStat);
         obs("getConfig", cfg == null ? "null" : "'" + s(cfg).replace("\n", "\\n") + "'");
-        // Standalone: empty data, not null (kazoo gets b"", the C client prints value_len = 0).
-        check(cfg != null && cfg.length == 0, "getConfig returns empty data in standalone, got " + (cfg == null ? "null" : cfg.length + " bytes"));
-        byte[] viaGetData = zk.getData("/zookeeper/config", false, null);
-        check(viaGetData != null && viaGetData.length == 0, "getData /zookeeper/config returns empty data, not null");
+        obs("getConfig_stat", statString(cfgStat));
+        check(cfg != null, "getConfig returns data, not null");
+        Stat viaGetDataStat = new Stat();
+        byte[] viaGetData = zk.getData("/zookeeper/config", false, viaGetDataStat);
+        check(viaGetData != null, "getData /zookeeper/config returns data, not null");
+        eq(s(cfg), s(viaGetData), "getConfig is getData of /zookeeper/config");
+        sameStat(cfgStat, viaGetDataStat, "Stat of getConfig and of getData /zookeeper/config");
+        if (ensemble()) {
+            ensembleConfig(cfg, cfgStat);
+        } else {
+            // Standalone: empty data, not null (kazoo gets b"", the C client prints value_len = 0).
+            eq(0, cfg.length, "getConfig data length in standalone");
+            eq(0, cfgStat.getVersion(), "dataVersion of /zookeeper/config in standalone");
+        }
         expectError(Code.NOAUTH, "setData /zookeeper/config", () -> zk.setData("/zookeeper/config", b("x"), -1));
+    }
+
+    /** The connect string names several servers: they form an ensemble, whose /zookeeper/config lists them. */
+    static boolean ensemble() {
+        return hosts.contains(",");
+    }
+
+    static final java.util.regex.Pattern SERVER_LINE = java.util.regex.Pattern.compile(
+        "server\\.(\\d+)=(\\[[0-9a-fA-F:.]+\\]|[^:;\\[\\]]+):(\\d+):(\\d+):(participant|observer)(?:;(\\[[0-9a-fA-F:.]+\\]|[^:;\\[\\]]+):(\\d+))?");
+
+    /**
+     * /zookeeper/config of an ensemble, as Apache ZooKeeper in quorum mode has it (QuorumMaj.toString): one
+     * server.N=host:quorumPort:electionPort:participant|observer[;clientHost:clientPort] line per member, then
+     * version=HEX with no newline after it; mzxid is that version, dataVersion and aversion -1, czxid 0. Every
+     * member shows the same text and Stat (but mtime: ZooKeeper stamps each server's clock when it starts).
+     */
+    static void ensembleConfig(byte[] cfg, Stat cfgStat) throws Exception {
+        String text = s(cfg);
+        String[] servers = hosts.split(",");
+        String[] lines = text.split("\n", -1);
+        String last = lines[lines.length - 1];
+        check(last.matches("version=[0-9a-f]+"), "the last line of /zookeeper/config is version=HEX, got '" + last + "' in '" + text + "'");
+        long version = Long.parseLong(last.substring("version=".length()), 16);
+        List<Long> ids = new ArrayList<>();
+        List<Integer> clientPorts = new ArrayList<>();
+        for (int i = 0; i < lines.length - 1; i++) {
+            java.util.regex.Matcher m = SERVER_LINE.matcher(lines[i]);
+            check(m.matches(), "line " + (i + 1) + " of /zookeeper/config is server.N=host:port:port:role[;host:port], got '" + lines[i] + "'");
+            long id = Long.parseLong(m.group(1));
+            check(!ids.contains(id), "server." + id + " appears twice in /zookeeper/config");
+            ids.add(id);
+            if (m.group(7) != null) {
+                clientPorts.add(Integer.parseInt(m.group(7)));
+            }
+        }
+        // The connect string names every member.
+        eq(servers.length, ids.size(), "members listed in /zookeeper/config (one per server of " + hosts + ")");
+        if (!clientPorts.isEmpty()) {
+            List<Integer> connectPorts = new ArrayList<>();
+            for (String server : servers) {
+                connectPorts.add(Integer.parseInt(server.substring(server.lastIndexOf(':') + 1)));
+            }
+            Collections.sort(clientPorts);
+            Collections.sort(connectPorts);
+            eq(connectPorts, clientPorts, "client ports in /zookeeper/config");
+        }
+        eq(cfg.length, cfgStat.getDataLength(), "dataLength of /zookeeper/config");
+        eq(version, cfgStat.getMzxid(), "mzxid of /zookeeper/config is the config's version");
+        eq(0L, cfgStat.getCzxid(), "czxid of /zookeeper/config");
+        eq(0L, cfgStat.getCtime(), "ctime of /zookeeper/config");
+        eq(-1, cfgStat.getVersion(), "dataVersion of /zookeeper/config");
+        eq(-1, cfgStat.getAversion(), "aversion of /zookeeper/config");
+        eq(0, cfgStat.getNumChildren(), "numChildren of /zookeeper/config");
+        // Every member: the same content and Stat (with SPREAD, each connect() is the next member).
+        for (int k = 1; k < servers.length; k++) {
+            ZooKeeper other = connect();
+            Stat st = new Stat();
+            byte[] data = other.getConfig(false, st);
+            eq(text, s(data), "/zookeeper/config on client " + k + "'s server");
+            st.setMtime(cfgStat.getMtime());
+            sameStat(cfgStat, st, "Stat of /zookeeper/config on client " + k + "'s server (but mtime)");
+        }
     }
 
     // ------------------------------------------------------------------ watches
