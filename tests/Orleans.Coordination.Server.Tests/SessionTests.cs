@@ -20,8 +20,10 @@ public sealed class SessionTests
         await using var doomed = await silo.ConnectAsync(300);
         Assert.Equal(300, doomed.NegotiatedTimeout);
 
-        await doomed.CreateOkAsync("/eph", mode: CreateMode.Ephemeral);
+        // The create is the doomed session's last packet: timed from before it is sent, as the server counts from when
+        // it read it (the reply comes only after the fsync, which can take a few ms on a busy machine).
         var lastSent = Stopwatch.StartNew();
+        await doomed.CreateOkAsync("/eph", mode: CreateMode.Ephemeral);
         var exists = await watcher.ExistsAsync("/eph", watch: true);
         Assert.Equal(doomed.SessionId, exists.Read<StatResponse>().Stat.EphemeralOwner);
 
