@@ -18,25 +18,7 @@ public sealed class FiveSiloFailoverTests(FiveSiloEnsemble ensemble, ITestOutput
         var killed = new[] { leader, follower };
         await using var load = await WriteLoad.StartAsync(ensemble, $"/five-kill-{Guid.NewGuid():N}", writers: 10);
         Assert.True(await load.WaitAckedSinceAsync(TimeSpan.Zero, 100, Bound), $"no steady load before the kill: {load.Summary()}");
-        var silos = load.CurrentSilos();
-        Assert.Equal(ensemble.Size, silos.Where(s => s != 0).Distinct().Count());
-
-        var killedAt = load.Now;
-        await ensemble.KillAsync(leader);
-        await ensemble.KillAsync(follower);
-        output.WriteLine($"killed leader s{leader} and follower s{follower} at {killedAt.TotalSeconds:F2}s; writers were on silos [{string.Join(",", silos)}]");
-        Assert.True(
-            await load.WaitEveryWriterAckedSinceAsync(killedAt, 20, Bound),
-            $"writes did not resume on every writer within {Bound}: {load.Summary()}");
-        var resumedAt = load.Now;
-        await load.StopAsync();
-        var newLeader = await ensemble.LeaderAsync(Bound);
-        Assert.DoesNotContain(newLeader, killed);
-        output.WriteLine($"new leader s{newLeader}; {load.Summary()}");
-        output.WriteLine(
-            $"unavailability gap (longest time without an acknowledgement from the kill until every writer resumed, {(resumedAt - killedAt).TotalMilliseconds:F0} ms later): " +
-            $"{Seconds(load.LongestGapBetween(killedAt, resumedAt))}; longest gap of the whole run: {Seconds(load.LongestGap())}");
-        await AssertAckedPresentAsync(ensemble, ensemble.Ids.Except(killed), load, output);
+        await KillLeaderUnderLoadAsync(ensemble, load, killed, Bound, output);
 
         foreach (var i in killed)
         {

@@ -163,7 +163,7 @@ public sealed partial class AdminEndpointTests
         }
 
         // Every name docs/operations.md documents is exposed.
-        var documented = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "operations.md"));
+        var documented = File.ReadAllText(Repository.File("docs", "operations.md"));
         foreach (var name in typed.Keys)
         {
             Assert.True(documented.Contains($"`{name}`", StringComparison.Ordinal), $"{name} is not documented in docs/operations.md");
@@ -346,18 +346,6 @@ public sealed partial class AdminEndpointTests
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orleans.Coordination.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*=""[^""]*""(,[a-zA-Z_][a-zA-Z0-9_]*=""[^""]*"")*\})? (?<value>\S+)$")]
     private static partial Regex SampleLine();

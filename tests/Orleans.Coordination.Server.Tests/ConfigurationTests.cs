@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Orleans.Coordination.Server.Configuration;
+using Orleans.Coordination.Server.Tests.TestSupport;
 
 namespace Orleans.Coordination.Server.Tests;
 
@@ -57,14 +58,7 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void The_repository_silo_json_is_valid()
     {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Orleans.Coordination.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        Assert.NotNull(dir);
-        var o = SiloConfigLoader.Load(["--config", Path.Combine(dir, "silo.json")]);
+        var o = SiloConfigLoader.Load(["--config", Repository.File("silo.json")]);
         Assert.Equal(2181, o.ClientPort);
     }
 

@@ -1,4 +1,5 @@
 using Orleans.Coordination.Server.Configuration;
+using Orleans.Coordination.Server.Tests.TestSupport;
 
 namespace Orleans.Coordination.Server.Tests;
 
@@ -47,7 +48,7 @@ public sealed class EnsembleConfigurationTests : IDisposable
     [Fact]
     public void The_shipped_multi_host_example_loads_as_a_three_voter_ensemble()
     {
-        var example = Path.Combine(RepositoryRoot(), "infra", "silo.multi-host.example.json");
+        var example = Repository.File("infra", "silo.multi-host.example.json");
         var o = SiloConfigLoader.Load(["--config", example]);
         Assert.True(o.Ensemble.IsReplicated);
         Assert.Equal(1, o.ServerId);
@@ -62,18 +63,6 @@ public sealed class EnsembleConfigurationTests : IDisposable
         Assert.Equal(o.Ensemble.Members, second.Ensemble.Members);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orleans.Coordination.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Orleans.Coordination.sln not found above " + AppContext.BaseDirectory);
-    }
 
     [Fact]
     public void Members_in_text_form_come_from_the_command_line()

@@ -8,6 +8,37 @@ namespace Orleans.Coordination.Ensemble.Tests.Infrastructure;
 internal static class EnsembleChecks
 {
     /// <summary>
+    /// SIGKILL of <paramref name="killed"/> (the leader among them) while <paramref name="load"/> writes: waits until every
+    /// writer has acknowledgements again, checks the new leader is a survivor, prints the unavailability gap, and checks
+    /// every acknowledged write on every survivor. The load is stopped on return.
+    /// </summary>
+    public static async Task KillLeaderUnderLoadAsync(SiloEnsemble ensemble, WriteLoad load, IReadOnlyList<int> killed, TimeSpan bound, ITestOutputHelper output)
+    {
+        var silos = load.CurrentSilos();
+        Assert.Equal(ensemble.Size, silos.Where(s => s != 0).Distinct().Count());
+
+        var killedAt = load.Now;
+        foreach (var i in killed)
+        {
+            await ensemble.KillAsync(i);
+        }
+
+        output.WriteLine($"killed s{string.Join(", s", killed)} at {killedAt.TotalSeconds:F2}s; writers were on silos [{string.Join(",", silos)}]");
+        Assert.True(
+            await load.WaitEveryWriterAckedSinceAsync(killedAt, 20, bound),
+            $"writes did not resume on every writer within {bound}: {load.Summary()}");
+        var resumedAt = load.Now;
+        await load.StopAsync();
+        var newLeader = await ensemble.LeaderAsync(bound);
+        Assert.DoesNotContain(newLeader, killed);
+        output.WriteLine($"new leader s{newLeader}; {load.Summary()}");
+        output.WriteLine(
+            $"unavailability gap (longest time without an acknowledgement from the kill until every writer resumed, {(resumedAt - killedAt).TotalMilliseconds:F0} ms later): " +
+            $"{Seconds(load.LongestGapBetween(killedAt, resumedAt))}; longest gap of the whole run: {Seconds(load.LongestGap())}");
+        await AssertAckedPresentAsync(ensemble, ensemble.Ids.Except(killed), load, output);
+    }
+
+    /// <summary>
     /// Every acknowledged create is present with its data on each of <paramref name="silos"/>, and each writer's register
     /// holds at least its last acknowledged value (a later unacknowledged set may have committed too). Reads go to a client
     /// pinned to the silo, after <c>sync</c>, as a user would read another client's writes.
