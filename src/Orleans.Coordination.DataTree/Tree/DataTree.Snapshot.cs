@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Orleans.Coordination.DataTree.Paths;
 using Orleans.Coordination.Protocol;
 using Orleans.Coordination.Protocol.Jute;
 using Orleans.Coordination.Protocol.Records;
@@ -122,6 +121,13 @@ public sealed partial class DataTree
     /// </summary>
     public static DataTree Load(Stream stream, string source)
     {
+        using var gc = LoadGcMode.Enter();
+        using var input = new ReadAheadStream(stream);
+        return Load(input, source);
+    }
+
+    private static DataTree Load(ReadAheadStream stream, string source)
+    {
         var tree = new DataTree(empty: true);
         var header = new byte[32];
         ReadExactly(stream, header, source, "header");
@@ -133,6 +139,8 @@ public sealed partial class DataTree
         var lastZxid = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(8));
         var count = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(16));
         var digest = unchecked((ulong)BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(24)));
+        // The count is not trusted yet (the content's checksum is checked at its end): presize only up to a bound.
+        tree._nodes.EnsureCapacity((int)Math.Clamp(count, 0, MaxPresizedNodes));
         long offset = 32;
         var buffer = new byte[4096];
         var lenBytes = new byte[4];
@@ -195,7 +203,9 @@ public sealed partial class DataTree
             throw new SnapshotFormatException($"{source}: no root node");
         }
 
-        // Nodes may come in any order: link every node to its parent once all are present.
+        // Nodes may come in any order: link every node to its parent once all are present (looked up by a span of the
+        // path, so only the child's name is allocated).
+        var byPath = tree._nodes.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var path in tree._nodes.Keys)
         {
             if (path == "/")
@@ -203,17 +213,22 @@ public sealed partial class DataTree
                 continue;
             }
 
-            if (!tree._nodes.TryGetValue(PathUtils.Parent(path), out var parent))
+            var slash = path.LastIndexOf('/');
+            var parentPath = slash <= 0 ? "/".AsSpan() : path.AsSpan(0, slash);
+            if (!byPath.TryGetValue(parentPath, out var parent))
             {
                 throw new SnapshotFormatException($"{source}: node {path} has no parent");
             }
 
-            parent.AddChild(PathUtils.Name(path));
+            parent.AddChild(path[(slash + 1)..]);
         }
 
         tree.LastZxid = lastZxid;
         return tree;
     }
+
+    /// <summary>Largest node count a snapshot header may presize the path table to.</summary>
+    private const long MaxPresizedNodes = 4_000_000;
 
     private void LoadNode(ReadOnlySpan<byte> record)
     {
