@@ -220,4 +220,28 @@ public sealed class DataTreeApplyTests
         Assert.Empty(h.Tree.Containers);
         Assert.Empty(h.Tree.TtlNodes);
     }
+
+    [Fact]
+    public void Children_are_listed_by_name_and_held_as_the_paths_that_key_the_tree()
+    {
+        var h = new TreeHarness();
+        h.CreateOk("/a");
+        h.CreateOk("/a/b");
+        h.CreateOk("/a/c");
+        h.CreateOk("/a/c/d");
+        Assert.Equal(ErrorCode.Ok, h.Delete("/a/b"));
+        h.CreateOk("/a/e");
+
+        var a = h.Tree.Get("/a")!;
+        Assert.Equal(["c", "e"], a.Children.Order(StringComparer.Ordinal));
+        Assert.Equal(2, a.Children.Count);
+        Assert.Equal(["/a/c", "/a/e"], a.ChildPaths.Order(StringComparer.Ordinal));
+        Assert.Equal(["d"], h.Tree.Get("/a/c")!.Children);
+        Assert.Empty(h.Tree.Get("/a/e")!.Children);
+        Assert.Equal(3, h.Tree.CountDescendants("/a"));
+
+        // No second copy of a child's path or name is kept: the child set holds the tree's own key strings.
+        var keys = h.Tree.Nodes.Select(n => n.Key).ToList();
+        Assert.All(a.ChildPaths, p => Assert.Contains(keys, k => ReferenceEquals(k, p)));
+    }
 }

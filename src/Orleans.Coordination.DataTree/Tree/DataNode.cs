@@ -49,13 +49,20 @@ public sealed class DataNode
 
     public int NumChildren => _children?.Count ?? 0;
 
-    public IReadOnlyCollection<string> Children => (IReadOnlyCollection<string>?)_children ?? [];
+    /// <summary>The children's names (allocated on each enumeration: the node keeps only their paths).</summary>
+    public IReadOnlyCollection<string> Children => _children is null ? [] : new ChildNames(_children);
 
-    internal bool AddChild(string name) => (_children ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+    /// <summary>
+    /// The children's full paths: the very strings that key the tree's path table, so a child costs its parent a set
+    /// entry and no string of its own.
+    /// </summary>
+    public IReadOnlyCollection<string> ChildPaths => (IReadOnlyCollection<string>?)_children ?? [];
 
-    internal bool RemoveChild(string name)
+    internal bool AddChild(string childPath) => (_children ??= new HashSet<string>(StringComparer.Ordinal)).Add(childPath);
+
+    internal bool RemoveChild(string childPath)
     {
-        if (_children is null || !_children.Remove(name))
+        if (_children is null || !_children.Remove(childPath))
         {
             return false;
         }
@@ -84,5 +91,21 @@ public sealed class DataNode
             Data?.Length ?? 0,
             n,
             Pzxid);
+    }
+
+    /// <summary>Names of the children, projected from their paths.</summary>
+    private sealed class ChildNames(HashSet<string> paths) : IReadOnlyCollection<string>
+    {
+        public int Count => paths.Count;
+
+        public IEnumerator<string> GetEnumerator()
+        {
+            foreach (var p in paths)
+            {
+                yield return p[(p.LastIndexOf('/') + 1)..];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -72,7 +72,7 @@ public sealed partial class DataTree
         }
 
         Digest -= DigestOf(parentPath, parent);
-        parent.AddChild(PathUtils.Name(c.Path));
+        parent.AddChild(c.Path);
         parent.Cversion = c.ParentCversion;
         parent.Pzxid = h.Zxid;
         Digest += DigestOf(parentPath, parent);
@@ -115,7 +115,7 @@ public sealed partial class DataTree
         Digest -= DigestOf(path, node);
         Digest -= DigestOf(parentPath, parent);
         _nodes.Remove(path);
-        parent.RemoveChild(PathUtils.Name(path));
+        parent.RemoveChild(path);
         parent.Pzxid = zxid;
         Digest += DigestOf(parentPath, parent);
 

@@ -204,7 +204,7 @@ public sealed partial class DataTree
         }
 
         // Nodes may come in any order: link every node to its parent once all are present (looked up by a span of the
-        // path, so only the child's name is allocated).
+        // path; the child set holds the path string itself).
         var byPath = tree._nodes.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var path in tree._nodes.Keys)
         {
@@ -220,7 +220,7 @@ public sealed partial class DataTree
                 throw new SnapshotFormatException($"{source}: node {path} has no parent");
             }
 
-            parent.AddChild(path[(slash + 1)..]);
+            parent.AddChild(path);
         }
 
         tree.LastZxid = lastZxid;

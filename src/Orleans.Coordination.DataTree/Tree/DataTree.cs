@@ -85,9 +85,8 @@ public sealed partial class DataTree
         while (stack.Count > 0)
         {
             var (p, n) = stack.Pop();
-            foreach (var c in n.Children)
+            foreach (var cp in n.ChildPaths)
             {
-                var cp = PathUtils.Join(p, c);
                 if (_nodes.TryGetValue(cp, out var cn))
                 {
                     total++;
@@ -105,6 +104,6 @@ public sealed partial class DataTree
     private void AddSystemNode(string path, DataNode node)
     {
         _nodes[path] = node;
-        _nodes[PathUtils.Parent(path)].AddChild(PathUtils.Name(path));
+        _nodes[PathUtils.Parent(path)].AddChild(path);
     }
 }
