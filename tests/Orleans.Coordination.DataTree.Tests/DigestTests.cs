@@ -128,4 +128,30 @@ public sealed class DigestTests
         Assert.Equal(ErrorCode.Ok, h.CloseSession(TreeHarness.SessionA));
         Assert.Equal(Recomputed(h.Tree), h.Tree.Digest);
     }
+
+    /// <summary>
+    /// Node hashes are stored in snapshots and compared between silos: the function must never change. These values
+    /// were computed by the first implementation (two CRC-32C chains, one pass each).
+    /// </summary>
+    [Theory]
+    [InlineData("/", -1, 8572706346170538484UL)]
+    [InlineData("/a", 0, 8217885668424471378UL)]
+    [InlineData("/config/\u00e9t\u00e9", 7, 10657741845779523876UL)]
+    [InlineData("/bench/n0000000001", 1024, 2292850937873778289UL)]
+    [InlineData("/bench/n0000000002", 1031, 607411451463667262UL)]
+    public void Node_hashes_are_stable_across_versions(string path, int dataLength, ulong expected)
+    {
+        var data = dataLength < 0 ? null : Enumerable.Range(0, dataLength).Select(i => (byte)((i * 31) + 7)).ToArray();
+        var node = new DataNode(data, Acl.OpenAclUnsafe, 0x1_0000_0005, 1_700_000_000_123, 0)
+        {
+            Mzxid = 0x1_0000_0009,
+            Pzxid = 0x1_0000_000A,
+            Mtime = 1_700_000_000_456,
+            Version = 3,
+            Cversion = 2,
+            Aversion = 1,
+        };
+
+        Assert.Equal(expected, NodeDigest.Of(path, node));
+    }
 }
