@@ -6,7 +6,10 @@ using ZnodeTree = Orleans.Coordination.DataTree.Tree.DataTree;
 
 namespace Orleans.Coordination.DataTree.Tests;
 
-/// <summary>Loading snapshots: content larger than the read-ahead blocks, damaged content, failing sources.</summary>
+/// <summary>
+/// Loading snapshots: content larger than the read-ahead blocks, damaged content, failing sources. The sources are
+/// wrapped so that they are not MemoryStreams, which load without the read-ahead thread.
+/// </summary>
 public sealed class SnapshotLoadTests
 {
     private static long _zxid = 1L << 32;
@@ -52,7 +55,7 @@ public sealed class SnapshotLoadTests
         var bytes = Snapshot(tree);
         Assert.True(bytes.Length > 3 << 20);
 
-        var loaded = ZnodeTree.Load(new MemoryStream(bytes), "test");
+        var loaded = ZnodeTree.Load(new BufferedStream(new MemoryStream(bytes)), "test");
 
         Assert.Equal(tree.NodeCount, loaded.NodeCount);
         Assert.Equal(tree.Digest, loaded.Digest);
@@ -71,7 +74,7 @@ public sealed class SnapshotLoadTests
     {
         var bytes = Snapshot(BigTree());
 
-        var e = Assert.Throws<SnapshotFormatException>(() => ZnodeTree.Load(new MemoryStream(bytes, 0, (2 << 20) + 123), "snap-7"));
+        var e = Assert.Throws<SnapshotFormatException>(() => ZnodeTree.Load(new BufferedStream(new MemoryStream(bytes, 0, (2 << 20) + 123)), "snap-7"));
 
         Assert.Contains("snap-7", e.Message);
         Assert.Matches("content ends inside node [0-9]+ (length )?at offset [0-9]+", e.Message);
@@ -82,7 +85,7 @@ public sealed class SnapshotLoadTests
     {
         var bytes = Snapshot(BigTree());
 
-        var e = Assert.Throws<InvalidDataException>(() => ZnodeTree.Load(new FailingStream(bytes, failAt: (1 << 20) + 5000), "test"));
+        var e = Assert.Throws<InvalidDataException>(() => ZnodeTree.Load(new BufferedStream(new FailingStream(bytes, failAt: (1 << 20) + 5000)), "test"));
 
         Assert.Equal("checksum mismatch at block 2", e.Message);
     }

@@ -122,11 +122,16 @@ public sealed partial class DataTree
     public static DataTree Load(Stream stream, string source)
     {
         using var gc = LoadGcMode.Enter();
+        if (stream is MemoryStream)
+        {
+            return LoadFrom(stream, source); // already in memory: no producing work to overlap with the parsing
+        }
+
         using var input = new ReadAheadStream(stream);
-        return Load(input, source);
+        return LoadFrom(input, source);
     }
 
-    private static DataTree Load(ReadAheadStream stream, string source)
+    private static DataTree LoadFrom(Stream stream, string source)
     {
         var tree = new DataTree(empty: true);
         var header = new byte[32];
