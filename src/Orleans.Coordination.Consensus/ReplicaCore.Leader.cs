@@ -675,8 +675,15 @@ public sealed partial class ReplicaCore
             }
 
             var batch = new List<LogEntry>();
+            var bytes = 0;
             for (var i = FirstIndexAfter(peer.SentUpTo); i < _log.Count && _log[i].Zxid <= limit && batch.Count < _options.MaxRecordsPerMessage; i++)
             {
+                bytes += _log[i].Payload.Length;
+                if (batch.Count > 0 && bytes > _options.MaxBytesPerMessage)
+                {
+                    break;
+                }
+
                 batch.Add(_log[i]);
             }
 

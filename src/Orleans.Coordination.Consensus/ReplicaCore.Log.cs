@@ -191,7 +191,22 @@ public sealed partial class ReplicaCore
             _delivered = _log[i].Zxid;
         }
 
+        TrimCommittedLog();
         CompleteFollowerSyncs();
+    }
+
+    /// <summary>
+    /// Forgets delivered records beyond the newest <see cref="ReplicaOptions.CommitLogCount"/>, once twice that many
+    /// are held (so the list shifts rarely). Not while a snapshot for a follower is being prepared: the records after
+    /// it must still be here when it is ready.
+    /// </summary>
+    private void TrimCommittedLog()
+    {
+        var keep = _options.CommitLogCount;
+        if (_log.Count > 2 * keep && !_snapshotRequested)
+        {
+            CompactLog(_log[_log.Count - keep - 1].Zxid);
+        }
     }
 
     private void AdvanceCommit(long zxid)

@@ -34,6 +34,20 @@ public sealed class ReplicaOptions
     /// <summary>The most records one proposal or inform message carries; more are split into several messages.</summary>
     public int MaxRecordsPerMessage { get; init; } = 1000;
 
+    /// <summary>
+    /// A proposal or inform message stops taking records once their payloads reach this many bytes (a larger record
+    /// still travels alone). The default keeps each message below .NET's large object heap threshold (85,000 bytes),
+    /// where a buffer that dies young is expensive: it is only reclaimed by a full collection.
+    /// </summary>
+    public int MaxBytesPerMessage { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Applied records kept in memory for followers that fall behind or reconnect (ZooKeeper's commitLogCount); a
+    /// follower further behind gets a SNAP. Older records are forgotten as new ones are applied, so under write load
+    /// they die young rather than pile up until the next snapshot, which cost full garbage collections.
+    /// </summary>
+    public int CommitLogCount { get; init; } = 5_000;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -67,6 +81,8 @@ public sealed class ReplicaOptions
         Positive(InitLimitTicks, nameof(InitLimitTicks));
         Positive(SyncLimitTicks, nameof(SyncLimitTicks));
         Positive(MaxRecordsPerMessage, nameof(MaxRecordsPerMessage));
+        Positive(MaxBytesPerMessage, nameof(MaxBytesPerMessage));
+        Positive(CommitLogCount, nameof(CommitLogCount));
         if (FinalizeWaitTicks < 0)
         {
             throw new ArgumentException($"{nameof(FinalizeWaitTicks)}: must not be negative");

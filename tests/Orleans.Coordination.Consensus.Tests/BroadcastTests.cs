@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Orleans.Coordination.Consensus.Messages;
 using Orleans.Coordination.Consensus.Tests.Simulation;
 
@@ -69,6 +70,62 @@ public sealed class BroadcastTests
         {
             Assert.Equal(Enumerable.Range(1, 50).Select(i => (Zxid.Make(1, i), (long)i)), node.Applied);
         }
+    }
+
+    [Fact]
+    public void Proposals_are_split_by_payload_bytes_so_each_message_stays_off_the_large_object_heap()
+    {
+        var c = Established(3);
+        c.Cluster.Input(c[3], core =>
+        {
+            // Ten 20 KB records (three fit in the default 64 KiB), then one of 100 KB, which travels alone.
+            for (var id = 1; id <= 11; id++)
+            {
+                var payload = new byte[id <= 10 ? 20_000 : 100_000];
+                BinaryPrimitives.WriteInt64BigEndian(payload, id);
+                Assert.True(core.Propose(payload).Accepted);
+            }
+        });
+
+        var batches = c.InFlight.Where(m => m.To == 1).Select(m => m.Message).OfType<Proposal>().ToList();
+        Assert.Equal([3, 3, 3, 1, 1], batches.Select(b => b.Records.Count));
+        Assert.All(batches.SkipLast(1), b => Assert.InRange(MessageCodec.Encode(b).Length, 1, 84_999));
+        c.RunUntil(() => c.Cluster.Nodes.All(n => n.Applied.Count == 11));
+        foreach (var node in c.Cluster.Nodes)
+        {
+            Assert.Equal(Enumerable.Range(1, 11).Select(i => (Zxid.Make(1, i), (long)i)), node.Applied);
+        }
+    }
+
+    [Fact]
+    public void A_follower_within_commitLogCount_catches_up_by_diff_and_one_further_behind_by_snapshot()
+    {
+        var c = new ScriptedCluster(3, commitLogCount: 5);
+        c.StartAll();
+        c.RunUntil(() => c.AllServing(1, 2, 3));
+        var leader = c.Leader();
+        var follower = leader == 1 ? 2 : 1;
+
+        // Three writes missed: the leader still holds them, so the follower gets them as a DIFF.
+        c.Crash(follower);
+        WriteAndDeliver(c, 1, 3);
+        var mark = c.OutputMark;
+        c.Restart(follower);
+        c.RunUntil(() => c.AllServing(1, 2, 3) && c[follower].Applied.Count == 3);
+        Assert.Contains(c.Outputs(leader, mark), o => o is SendMessage { Message: Diff } s && s.To == follower);
+        Assert.DoesNotContain(c.Outputs(follower, mark), o => o is InstallSnapshot);
+
+        // Thirty more: every server keeps only the newest applied records (between 5 and 10 of them), so the leader
+        // no longer has what the follower lacks and sends a snapshot.
+        c.Crash(follower);
+        WriteAndDeliver(c, 4, 33);
+        Assert.InRange(c.Core(leader).SnapshotZxid, Zxid.Make(1, 23), Zxid.Make(1, 28));
+        mark = c.OutputMark;
+        c.Restart(follower);
+        c.RunUntil(() => c.AllServing(1, 2, 3) && c[follower].Applied.Count == 33);
+        Assert.Contains(c.Outputs(follower, mark), o => o is InstallSnapshot);
+        Assert.Equal(c[leader].Applied, c[follower].Applied);
+        Assert.Equal(Enumerable.Range(1, 33).Select(i => (long)i), c[follower].Applied.Select(a => a.Id));
     }
 
     [Fact]
@@ -263,6 +320,15 @@ public sealed class BroadcastTests
 
         Assert.DoesNotContain(c.Outputs(4, mark), o => o is SyncCompleted);
         Assert.True(c[4].AppliedZxid < acked);
+    }
+
+    private static void WriteAndDeliver(ScriptedCluster c, long from, long to)
+    {
+        for (var id = from; id <= to; id++)
+        {
+            c.Write(id);
+            c.Deliver();
+        }
     }
 
     private static ScriptedCluster Established(int voters, int observers = 0)

@@ -28,6 +28,16 @@ public sealed class FiveSiloFailoverTests(FiveSiloEnsemble ensemble, ITestOutput
         var (zxid, elapsed) = await ensemble.WaitSameZxidAsync([.. ensemble.Ids], Bound);
         output.WriteLine($"s{leader} and s{follower} restarted; every silo at zxid 0x{zxid:x} {elapsed.TotalMilliseconds:F0} ms after the last start-one");
         await AssertAckedPresentAsync(ensemble, killed, load, output);
+
+        // Far more writes than the silos keep in memory happened while the two were down: both caught up from the
+        // leader's snapshot (SNAP), not a DIFF.
+        Assert.True(load.Acked.Count > 4 * FiveSiloEnsemble.CommitLogCount, $"too few writes to need a snapshot: {load.Summary()}");
+        foreach (var i in killed)
+        {
+            var log = await File.ReadAllTextAsync(Path.Combine(ensemble.Directory, $"s{i}", "silo.log"));
+            Assert.Contains("Installed the leader's snapshot", log, StringComparison.Ordinal);
+        }
+
         var trees = await Task.WhenAll(ensemble.Ids.Select(i => ReadTreeAsync(ensemble, i, load.Root)));
         foreach (var tree in trees.Skip(1))
         {

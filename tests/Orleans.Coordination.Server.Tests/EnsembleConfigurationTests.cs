@@ -34,7 +34,7 @@ public sealed class EnsembleConfigurationTests : IDisposable
                   { "id": 2, "host": "10.0.0.2", "quorumPort": 2888, "electionPort": 3888, "role": "voter" },
                   { "id": 3, "host": "10.0.0.3", "quorumPort": 2888, "electionPort": 3888, "role": "observer" }
                 ],
-                "tickMs": 100, "syncLimit": 5, "initLimit": 20
+                "tickMs": 100, "syncLimit": 5, "initLimit": 20, "commitLogCount": 500
               }
             }
             """)]);
@@ -42,7 +42,7 @@ public sealed class EnsembleConfigurationTests : IDisposable
         Assert.Equal(3, o.Ensemble.Members.Count);
         Assert.Equal(new EnsembleMemberOptions(1, "10.0.0.1", 2888, 3888, EnsembleRole.Voter, 2181), o.Ensemble.Members[0]);
         Assert.Equal(EnsembleRole.Observer, o.Ensemble.Members[2].Role);
-        Assert.Equal((100, 5, 20), (o.Ensemble.TickMs, o.Ensemble.SyncLimit, o.Ensemble.InitLimit));
+        Assert.Equal((100, 5, 20, 500), (o.Ensemble.TickMs, o.Ensemble.SyncLimit, o.Ensemble.InitLimit, o.Ensemble.CommitLogCount));
     }
 
     [Fact]
@@ -100,6 +100,7 @@ public sealed class EnsembleConfigurationTests : IDisposable
     [InlineData("""{ "ensemble": { "tickMs": 0 } }""", "ensemble.tickMs")]
     [InlineData("""{ "ensemble": { "syncLimit": 50, "initLimit": 40 } }""", "ensemble.syncLimit")]
     [InlineData("""{ "ensemble": { "size": 3 } }""", "ensemble.size")]
+    [InlineData("""{ "ensemble": { "commitLogCount": 0 } }""", "ensemble.commitLogCount")]
     public void A_bad_ensemble_setting_is_named(string json, string key)
     {
         var e = Rejects(json);

@@ -44,7 +44,7 @@ public static class MessageCodec
     /// <summary>Encodes <paramref name="message"/> into a new array.</summary>
     public static byte[] Encode(ReplicaMessage message)
     {
-        var w = new Writer(64);
+        var w = new Writer(SizeHint(message));
         w.Byte(Version);
         switch (message)
         {
@@ -116,6 +116,33 @@ public static class MessageCodec
         }
 
         return w.ToArray();
+    }
+
+    /// <summary>
+    /// The encoded size of the messages that carry records or payloads (exact, so they are written into one array of
+    /// the right size: no doubling, no final copy), and a small first buffer for the fixed-size rest.
+    /// </summary>
+    private static int SizeHint(ReplicaMessage message) => message switch
+    {
+        Proposal m => 2 + 8 + 8 + RecordsSize(m.Records) + 8,
+        Inform m => 2 + 8 + 8 + RecordsSize(m.Records) + 8,
+        Diff m => 2 + 8 + 8 + 8 + RecordsSize(m.Records),
+        Trunc m => 2 + 8 + 8 + 8 + RecordsSize(m.Records),
+        Snap m => 2 + 8 + 8 + 8 + 4 + m.Snapshot.Length + RecordsSize(m.Records),
+        ForwardRequest m => 2 + 4 + 8 + 4 + m.Payload.Length,
+        ForwardReply m => 2 + 8 + 1 + 4 + m.Payload.Length,
+        _ => 64,
+    };
+
+    private static int RecordsSize(IReadOnlyList<LogEntry> records)
+    {
+        var size = 4;
+        foreach (var record in records)
+        {
+            size += 8 + 4 + record.Payload.Length;
+        }
+
+        return size;
     }
 
     /// <summary>Decodes one message that fills <paramref name="bytes"/> exactly; throws <see cref="MessageFormatException"/> otherwise.</summary>
@@ -199,7 +226,7 @@ public static class MessageCodec
             return this;
         }
 
-        public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+        public byte[] ToArray() => _length == _buffer.Length ? _buffer : _buffer.AsSpan(0, _length).ToArray();
 
         private Span<byte> Reserve(int count)
         {

@@ -82,6 +82,12 @@ public sealed class EnsembleOptions
     /// <summary>Ticks allowed for discovery and synchronisation with a new leader.</summary>
     public int InitLimit { get; set; } = 40;
 
+    /// <summary>
+    /// Applied proposals each silo keeps in memory to bring a lagging or restarted follower up to date with a DIFF
+    /// (ZooKeeper's commitLogCount); a follower further behind receives a snapshot.
+    /// </summary>
+    public int CommitLogCount { get; set; } = 5_000;
+
     /// <summary>Whether this configuration describes a replicated ensemble (more than one member).</summary>
     public bool IsReplicated => Members.Count > 1;
 }

@@ -58,6 +58,7 @@ public static class SiloConfigLoader
         new("ensemble.tickMs", Kind.Int, (o, v) => o.Ensemble.TickMs = (int)v!, Range(5, 10_000)),
         new("ensemble.syncLimit", Kind.Int, (o, v) => o.Ensemble.SyncLimit = (int)v!, Range(2, 10_000)),
         new("ensemble.initLimit", Kind.Int, (o, v) => o.Ensemble.InitLimit = (int)v!, Range(2, 10_000)),
+        new("ensemble.commitLogCount", Kind.Int, (o, v) => o.Ensemble.CommitLogCount = (int)v!, Range(1, 10_000_000)),
     ];
 
     /// <summary>The names of every key, for documentation and tests.</summary>

@@ -42,6 +42,7 @@ public sealed partial class SiloCore
     private readonly Dictionary<long, PendingRequest> _syncs = [];
     private readonly HashSet<long> _touched = [];
     private readonly JuteWriter _txnWriter = new(1024);
+    private readonly Dictionary<long, (Proposal Message, byte[] Bytes)> _encodedProposals = [];
     private IPeerNetwork? _network;
     private Task? _replicaTicker;
     private ReplicaStatus _status = new(ReplicaRole.Looking, -1, 0, false);
@@ -129,6 +130,7 @@ public sealed partial class SiloCore
             Members = [.. ensemble.Members.Select(m => new EnsembleMember(m.Id, m.Role == EnsembleRole.Voter ? MemberRole.Voter : MemberRole.Observer))],
             SyncLimitTicks = ensemble.SyncLimit,
             InitLimitTicks = ensemble.InitLimit,
+            CommitLogCount = ensemble.CommitLogCount,
         };
         try
         {
@@ -237,6 +239,7 @@ public sealed partial class SiloCore
         for (var round = 0; round < 64; round++)
         {
             var outputs = _replica!.TakeOutputs();
+            _encodedProposals.Clear();
             if (outputs.Count == 0)
             {
                 return;
@@ -264,7 +267,7 @@ public sealed partial class SiloCore
             case SendMessage m:
                 if (!Links.IsBlocked(m.To))
                 {
-                    _network?.Send(m.To, MessageCodec.Encode(m.Message), m.Message is Notification);
+                    _network?.Send(m.To, Encode(m.Message), m.Message is Notification);
                 }
 
                 break;
@@ -318,6 +321,32 @@ public sealed partial class SiloCore
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// Encodes a message for the transport. A leader sends every follower the same proposals (same records, same
+    /// commit point), each follower's in turn within one batch of outputs: those share one encoding.
+    /// </summary>
+    private byte[] Encode(ReplicaMessage message)
+    {
+        if (message is not Proposal p || p.Records.Count == 0)
+        {
+            return MessageCodec.Encode(message);
+        }
+
+        // Records follow PrevZxid contiguously in the leader's log, so the same start, count and last record mean the
+        // same records.
+        if (_encodedProposals.TryGetValue(p.PrevZxid, out var seen)
+            && p.Epoch == seen.Message.Epoch && p.CommitZxid == seen.Message.CommitZxid
+            && p.Records.Count == seen.Message.Records.Count && p.Records[^1].Zxid == seen.Message.Records[^1].Zxid
+            && ReferenceEquals(p.Records[^1].Payload, seen.Message.Records[^1].Payload))
+        {
+            return seen.Bytes;
+        }
+
+        var bytes = MessageCodec.Encode(p);
+        _encodedProposals[p.PrevZxid] = (p, bytes);
+        return bytes;
     }
 
     private void OnStatusChanged(ReplicaStatus status)

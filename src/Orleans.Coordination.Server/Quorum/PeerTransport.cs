@@ -40,7 +40,10 @@ public sealed class PeerTransport : IAsyncDisposable
     /// <param name="selfId">This silo's server id.</param>
     /// <param name="clusterId">Identifies the ensemble; peers with another id are refused.</param>
     /// <param name="peers">Every other member.</param>
-    /// <param name="deliver">Called (on a network thread) with the sender's id and each message received.</param>
+    /// <param name="deliver">
+    /// Called (on a network thread) with the sender's id and each message received. The bytes are valid only during the
+    /// call (they are the connection's receive buffer): decode or copy them before returning.
+    /// </param>
     /// <param name="logger">Connection events.</param>
     /// <param name="disconnected">Called (on a network thread) when an accepted peer's inbound connection ends.</param>
     public PeerTransport(int selfId, long clusterId, IEnumerable<PeerAddress> peers, Action<int, ReadOnlyMemory<byte>> deliver, ILogger logger, Action<int>? disconnected = null)
@@ -94,7 +97,7 @@ public sealed class PeerTransport : IAsyncDisposable
                         continue;
                     }
 
-                    _deliver(from, frame.ToArray());
+                    Deliver(from, frame);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -158,6 +161,31 @@ public sealed class PeerTransport : IAsyncDisposable
 
         _logger.LogInformation("Quorum connection from server {Id} ({Remote})", id, remote);
         return id;
+    }
+
+    /// <summary>
+    /// Hands one frame to the callback straight from the receive buffer when it is contiguous (almost always), else
+    /// through a pooled copy: the message is decoded during the call, so nothing per message is allocated here.
+    /// </summary>
+    private void Deliver(int from, in ReadOnlySequence<byte> frame)
+    {
+        if (frame.IsSingleSegment)
+        {
+            _deliver(from, frame.First);
+            return;
+        }
+
+        var length = (int)frame.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            frame.CopyTo(rented);
+            _deliver(from, rented.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)

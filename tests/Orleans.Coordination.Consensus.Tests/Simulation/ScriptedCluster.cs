@@ -10,9 +10,9 @@ internal sealed class ScriptedCluster
 {
     private readonly Random _tornTail = new(1);
 
-    public ScriptedCluster(int voters, int observers = 0)
+    public ScriptedCluster(int voters, int observers = 0, int commitLogCount = 5_000)
     {
-        Cluster = new SimCluster(voters, observers)
+        Cluster = new SimCluster(voters, observers, commitLogCount: commitLogCount)
         {
             OnSend = (from, to, message) => InFlight.Add((from, to, message)),
             OnSnapshotRequested = node => SnapshotsRequested.Add(node.Id),

@@ -12,14 +12,14 @@ internal sealed class SimCluster
 {
     private readonly Action<string>? _trace;
 
-    public SimCluster(int voters, int observers, Action<string>? trace = null, Func<int, ReplicaOptions>? options = null)
+    public SimCluster(int voters, int observers, Action<string>? trace = null, Func<int, ReplicaOptions>? options = null, int commitLogCount = 5_000)
     {
         _trace = trace;
         var members = Enumerable.Range(1, voters).Select(i => new EnsembleMember(i, MemberRole.Voter))
             .Concat(Enumerable.Range(voters + 1, observers).Select(i => new EnsembleMember(i, MemberRole.Observer)))
             .ToList();
         Members = members;
-        Options = options ?? (id => new ReplicaOptions { ServerId = id, Members = members, MaxRecordsPerMessage = 8 });
+        Options = options ?? (id => new ReplicaOptions { ServerId = id, Members = members, MaxRecordsPerMessage = 8, CommitLogCount = commitLogCount });
         Nodes = [.. members.Select(m => new SimNode(m.Id, m.Role == MemberRole.Observer))];
         Quorum = (voters / 2) + 1;
         Checker = new HistoryChecker(Quorum);
