@@ -12,7 +12,7 @@
 # "3-server ensembles (infra/bench.sh)" of docs/benchmarks.md (replacing an earlier one).
 #
 # Environment (optional):
-#   DURATION (20)  WARMUP (5)    measured and warm-up seconds per workload (watch: DURATION rounds)
+#   DURATION (20)  WARMUP (5)    measured and warm-up seconds per workload (watch: WARMUP unmeasured rounds, then DURATION rounds)
 #   PAYLOAD (1024)  WATCHERS (100)
 #   WORKLOADS                    space-separated subset of: set-16x64 get-16x64 set-1x1 get-1x1 mix-16x64 watch
 #   SYSTEMS ("ours zk")          which ensembles to run, in order
@@ -90,7 +90,7 @@ workload_args() {
     set-1x1) echo --op set --connections 1 --inflight 1 "${common[@]}" ;;
     get-1x1) echo --op get --connections 1 --inflight 1 "${common[@]}" ;;
     mix-16x64) echo --op mix --read-percent 80 --connections 16 --inflight 64 "${common[@]}" ;;
-    watch) echo --op watch --watchers "$watchers" --duration "$duration" ;;
+    watch) echo --op watch --watchers "$watchers" --duration "$duration" --warmup "$warmup" ;;
     *) die "unknown workload '$1'" ;;
   esac
 }
@@ -188,7 +188,7 @@ head = ["workload", "ours ops/s", "p50 ms", "p99 ms", "p99.9 ms", "errors",
         "ZK ops/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "ops/s ours/ZK", "p99 ZK/ours", "load avg before (ours / ZK)"]
 out = []
 out.append("- Date: %s; `nproc` = %s; CPU: %s; commit %s; Apache ZooKeeper (Debian package) %s." % (started, nproc, cpu or "unknown", commit, zk_version))
-out.append("- Command: `%s` (%s s measured after %s s of warm-up per workload; watch: %s rounds of 100 watchers)." % (command, duration, warmup, duration))
+out.append("- Command: `%s` (%s s measured after %s s of warm-up per workload; watch: %s rounds of 100 watchers after %s unmeasured)." % (command, duration, warmup, duration, warmup))
 out.append("- 1 KiB values; 16-connection workloads spread over the 3 servers (6/5/5, leader 5); 1 x 1 talks to a follower;")
 out.append("  mix is 80 % getData / 20 % setData. Watch: ms from a setData until all watchers have the event (p99.9 = p99 = max).")
 out.append("  The 1-minute load average was read before each run; the load generator shares the machine's cores.")

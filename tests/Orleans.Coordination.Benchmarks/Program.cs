@@ -50,17 +50,22 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
         connections.Add(await LoadConnection.ConnectAsync(o.Servers, i));
     }
 
-    if (o.Op == "delete")
-    {
-        // Deletes need nodes: each connection first creates the ones it will delete.
-        await Task.WhenAll(connections.Select((c, i) => c.RunCountAsync(o.InFlight, new Workload("create", $"{prefix}/d{i}", 1, payload, 0), o.DeleteCount)));
-    }
-
     if (o.Op is "create" or "delete")
     {
+        // Connection i creates (or deletes) the children of {prefix}/d{i}.
         for (var i = 0; i < connections.Count; i++)
         {
             await connections[0].RunOnceAsync(w => WriteCreate(w, $"{prefix}/d{i}", []));
+        }
+    }
+
+    if (o.Op == "delete")
+    {
+        // Deletes need nodes: each connection first creates the ones it will delete.
+        var failed = await Task.WhenAll(connections.Select((c, i) => c.RunCountAsync(o.InFlight, new Workload("create", $"{prefix}/d{i}", 1, payload, 0), o.DeleteCount)));
+        if (failed.Sum() > 0)
+        {
+            throw new InvalidOperationException($"{failed.Sum()} of the creates that prepare the deletes failed");
         }
     }
 
@@ -147,7 +152,7 @@ internal sealed record BenchOptions(
           --read-percent P        mix: share of getData, the rest setData (default 90)
           --keys N                znodes the workload spreads over (default 1000)
           --duration S            measured seconds (default 10); watch: number of rounds
-          --warmup S              unmeasured seconds first (default 3)
+          --warmup S              unmeasured seconds first (default 3); watch: unmeasured rounds
           --count N               instead of a duration: exactly N requests, timed as a whole
           --watchers N            watch: watching connections (default 100)
           --delete-count N        delete: nodes each connection creates first (default 20000)
