@@ -14,11 +14,11 @@ public sealed class SnapshotLoadTests
 {
     private static long _zxid = 1L << 32;
 
-    private static void Create(ZnodeTree tree, string path, byte[] data, long owner = 0)
+    private static void Create(ZnodeTree tree, string path, byte[] data, long owner = 0, IReadOnlyList<Acl>? acl = null)
     {
         var zxid = ++_zxid;
         var parent = tree.Get(path[..Math.Max(1, path.LastIndexOf('/'))])!;
-        TxnBody body = new CreateTxn(path, data, Acl.OpenAclUnsafe, owner, parent.Cversion + 1, owner == EphemeralOwners.Container ? OpCode.CreateContainer : OpCode.Create);
+        TxnBody body = new CreateTxn(path, data, acl ?? Acl.OpenAclUnsafe, owner, parent.Cversion + 1, owner == EphemeralOwners.Container ? OpCode.CreateContainer : OpCode.Create);
         var results = tree.Apply(new Transaction(new TxnHeader(owner > 0 ? owner : 7, 1, zxid, 1_000, body.Type), body));
         Assert.All(results, r => Assert.Equal(ErrorCode.Ok, r.Err));
     }
@@ -78,6 +78,45 @@ public sealed class SnapshotLoadTests
 
         Assert.Contains("snap-7", e.Message);
         Assert.Matches("content ends inside node [0-9]+ (length )?at offset [0-9]+", e.Message);
+    }
+
+    [Fact]
+    public void Every_node_keeps_its_own_acl_when_neighbours_carry_different_ones()
+    {
+        IReadOnlyList<Acl> digest = [new(Perms.All, new Id("digest", "bob:abc=")), new(Perms.Read, Id.Anyone)];
+        IReadOnlyList<Acl>[] cycle = [Acl.OpenAclUnsafe, Acl.ReadAclUnsafe, Acl.ReadAclUnsafe, digest, Acl.CreatorAllAcl, Acl.OpenAclUnsafe];
+        var tree = new ZnodeTree();
+        for (var i = 0; i < 60; i++)
+        {
+            Create(tree, $"/n{i:D2}", [(byte)i], acl: cycle[i % cycle.Length]);
+        }
+
+        var loaded = ZnodeTree.Load(new BufferedStream(new MemoryStream(Snapshot(tree))), "test");
+
+        for (var i = 0; i < 60; i++)
+        {
+            Assert.Equal(cycle[i % cycle.Length], loaded.Get($"/n{i:D2}")!.Acl);
+        }
+
+        Assert.Equal(tree.Digest, loaded.Digest);
+    }
+
+    [Fact]
+    public void An_acl_list_running_past_its_node_record_is_reported_with_the_node_and_offset()
+    {
+        var tree = new ZnodeTree();
+        Create(tree, "/first", [1]);
+        Create(tree, "/victim", [5]);
+        var bytes = Snapshot(tree);
+
+        // The victim's record: path, data (length 1, byte 5), then the ACL count, which is made absurd.
+        var at = bytes.AsSpan().IndexOf("/victim"u8) + "/victim".Length + 4 + 1;
+        bytes[at] = 0x7F;
+
+        var e = Assert.Throws<SnapshotFormatException>(() => ZnodeTree.Load(new BufferedStream(new MemoryStream(bytes)), "snap-9"));
+
+        Assert.Contains("snap-9", e.Message);
+        Assert.Matches("node [0-9]+ at offset [0-9]+ is malformed: ACL list", e.Message);
     }
 
     [Fact]

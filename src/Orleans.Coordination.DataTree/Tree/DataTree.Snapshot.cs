@@ -149,6 +149,7 @@ public sealed partial class DataTree
         long offset = 32;
         var buffer = new byte[4096];
         var lenBytes = new byte[4];
+        var acls = new SnapshotAclReader();
         for (long i = 0; i < count; i++)
         {
             ReadExactly(stream, lenBytes, source, $"node {i} length at offset {offset}");
@@ -166,7 +167,7 @@ public sealed partial class DataTree
             ReadExactly(stream, buffer.AsSpan(0, len), source, $"node {i} at offset {offset}");
             try
             {
-                tree.LoadNode(buffer.AsSpan(0, len));
+                tree.LoadNode(buffer.AsSpan(0, len), acls);
             }
             catch (JuteException e)
             {
@@ -235,12 +236,12 @@ public sealed partial class DataTree
     /// <summary>Largest node count a snapshot header may presize the path table to.</summary>
     private const long MaxPresizedNodes = 4_000_000;
 
-    private void LoadNode(ReadOnlySpan<byte> record)
+    private void LoadNode(ReadOnlySpan<byte> record, SnapshotAclReader acls)
     {
         var r = new JuteReader(record, int.MaxValue);
         var path = r.ReadStringOrEmpty();
         var data = r.ReadBuffer();
-        var acl = AclCache.Intern(Acl.ReadList(ref r) ?? []);
+        var acl = acls.Read(ref r, record);
         var node = new DataNode(data, acl, r.ReadLong(), 0, 0)
         {
             Mzxid = r.ReadLong(),
@@ -276,6 +277,50 @@ public sealed partial class DataTree
         {
             _ttls.Add(path);
         }
+    }
+
+    /// <summary>
+    /// Reads the ACL lists of a snapshot's nodes. Consecutive nodes nearly always carry the same list, so its bytes
+    /// are compared with the previous node's and that interned list is reused without decoding: a million nodes
+    /// would otherwise leave a million lists with their ACL, id and string objects behind as garbage.
+    /// </summary>
+    private sealed class SnapshotAclReader
+    {
+        private byte[] _lastBytes = [];
+        private IReadOnlyList<Acl> _last = Acl.OpenAclUnsafe;
+
+        public IReadOnlyList<Acl> Read(ref JuteReader r, ReadOnlySpan<byte> record)
+        {
+            var bytes = r.ReadRaw(EncodedLength(record[r.Position..]));
+            if (!bytes.SequenceEqual(_lastBytes))
+            {
+                var list = new JuteReader(bytes, int.MaxValue);
+                _last = AclCache.Intern(Acl.ReadList(ref list) ?? []);
+                _lastBytes = bytes.ToArray();
+            }
+
+            return _last;
+        }
+
+        /// <summary>Bytes of the encoded ACL list at the start of <paramref name="s"/>: count, then (perms, scheme, id) each.</summary>
+        private static int EncodedLength(ReadOnlySpan<byte> s)
+        {
+            var count = Int(s, 0);
+            long position = 4;
+            for (var i = 0; i < count; i++)
+            {
+                position += 4; // perms
+                position += 4 + Math.Max(0, Int(s, position)); // scheme
+                position += 4 + Math.Max(0, Int(s, position)); // id
+            }
+
+            return position <= s.Length ? (int)position : throw new JuteException($"ACL list of {count} entries runs past the node record ({s.Length} bytes left)");
+        }
+
+        private static int Int(ReadOnlySpan<byte> s, long at) =>
+            at + 4 <= s.Length
+                ? BinaryPrimitives.ReadInt32BigEndian(s[(int)at..])
+                : throw new JuteException($"ACL list runs past the node record ({s.Length} bytes left)");
     }
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string source, string what)
