@@ -19,6 +19,10 @@
 #   ENSEMBLE_STOP_TIMEOUT     seconds between SIGTERM and SIGKILL (default 10)
 #   ENSEMBLE_NO_BUILD=1       skip the build step
 #   ENSEMBLE_SILO_ARGS        extra `--key value` arguments passed to every silo
+#   ENSEMBLE_SPIN_LIMIT       thread-pool spin limit for the members of an ensemble (N > 1) on this
+#                             one host (default 10; the runtime's own default is 70; a standalone silo
+#                             keeps the runtime's); DOTNET_ThreadPool_UnfairSemaphoreSpinLimit, when
+#                             set, wins for every silo
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -140,9 +144,18 @@ launch_silo() {
   [[ -n "$members" ]] && args+=(--ensemble.members "$members")
   # shellcheck disable=SC2206 # ENSEMBLE_SILO_ARGS is a word list on purpose.
   args+=(${ENSEMBLE_SILO_ARGS:-})
-  echo "$(date -u +%FT%TZ) starting silo $i: dotnet $server_dll ${args[*]}" >>"$sdir/silo.log"
+  # Several silos on one host: idle thread-pool workers that spin (the runtime's default limit is
+  # 70) take the CPU the other silos' apply loops and fsync completions need. A lower limit makes
+  # co-located ensembles faster (docs/benchmarks.md, "Thread-pool spinning"); a standalone silo
+  # keeps the default, where spinning is what makes one-request-at-a-time latency low.
+  local spin="${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-}"
+  if [[ -z "$spin" && -n "$members" ]]; then
+    spin="${ENSEMBLE_SPIN_LIMIT:-10}"
+  fi
+  echo "$(date -u +%FT%TZ) starting silo $i: ${spin:+DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$spin }dotnet $server_dll ${args[*]}" >>"$sdir/silo.log"
   # The inner bash writes its own pid and then execs dotnet, so the pid file names the dotnet process.
-  (cd "$repo" && exec setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$sdir/pid" \
+  (cd "$repo" && { [[ -z "$spin" ]] || export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit="$spin"; } &&
+    exec setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$sdir/pid" \
     dotnet "$server_dll" "${args[@]}" >>"$sdir/silo.log" 2>&1 </dev/null) &
   disown $! 2>/dev/null || true
 }
