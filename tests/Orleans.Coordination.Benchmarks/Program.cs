@@ -12,6 +12,12 @@ if (args.Length > 0 && args[0] == "micro")
     return Orleans.Coordination.Benchmarks.Micro.MicroBenchmarks.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "tree-memory")
+{
+    // Live heap per znode of an in-process tree (Micro/TreeMemory.cs).
+    return Orleans.Coordination.Benchmarks.Micro.TreeMemory.Run(args[1..]);
+}
+
 if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
 {
     Console.WriteLine(BenchOptions.Help);
@@ -142,6 +148,8 @@ internal sealed record BenchOptions(
         Load generator for any ZooKeeper-protocol server list.
           dotnet Orleans.Coordination.Benchmarks.dll [--option value]...
           dotnet Orleans.Coordination.Benchmarks.dll micro [BenchmarkDotNet arguments]
+          dotnet Orleans.Coordination.Benchmarks.dll tree-memory [--nodes N] [--payload BYTES] [--parents K]
+                                  live heap per znode of an in-process tree (built, then loaded from its snapshot)
 
           --servers H:P,H:P,...   servers (default 127.0.0.1:2181); connection k starts on server k mod n
                                   and, when its server closes it, reconnects to the next one

@@ -74,6 +74,50 @@ public sealed class LoadGeneratorTests
         Assert.True(r.GetProperty("P50Ms").GetDouble() > 0, r.ToString());
     }
 
+    [Fact]
+    public async Task Tree_memory_reports_the_live_heap_per_znode_built_and_loaded_from_a_snapshot()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { LocateLoadGenerator(), "tree-memory", "--nodes", "20000", "--payload", "200", "--parents", "4" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(RunTimeout);
+        await process.WaitForExitAsync(cts.Token);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        // Exit 0: the loaded tree's digest equals the built one's. 20,000 nodes, /bench, 4 parents and the 4 system nodes.
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stdout}\n{await stderr}");
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("built by applying creates: 20,009 znodes", lines[0]);
+        Assert.StartsWith("loaded from its snapshot: 20,009 znodes", lines[1]);
+        foreach (var line in lines)
+        {
+            var perNode = int.Parse(line[(line.LastIndexOf(',') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture);
+            Assert.InRange(perNode, 200, 2000); // at least the payload each; a tree that kept nothing would show ~0
+        }
+    }
+
+    [Fact]
+    public async Task Tree_memory_rejects_an_unknown_option_by_name()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { LocateLoadGenerator(), "tree-memory", "--nodez", "5" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("--nodez", output);
+    }
+
     private static async Task<JsonElement> RunAsync(TestSilo silo, params string[] args)
     {
         var json = Path.Combine(Path.GetTempPath(), $"loadgen-{Guid.NewGuid():N}.json");

@@ -1,19 +1,28 @@
+using System.Text;
 using Orleans.Coordination.Protocol;
 using Orleans.Coordination.Protocol.Records;
 
 namespace Orleans.Coordination.DataTree.Tree;
 
 /// <summary>
-/// One znode. Fields are the persisted stat (cversion is the stored count of child creates; clients see
-/// 2×cversion − numChildren). Children are allocated on first use: most nodes are leaves.
+/// One znode as read from the tree at the moment of the call: the persisted stat (cversion is the stored count of
+/// child creates; clients see 2×cversion − numChildren), ACL and data. The tree keeps each node as one compact record
+/// (see <c>NodeRecord</c>); this is a view over it. Its stat and data do not change afterwards; its children are
+/// read from the tree when listed, so list them before the next change is applied.
 /// </summary>
 public sealed class DataNode
 {
-    private HashSet<string>? _children;
+    private static readonly string[] NoChildren = [];
 
+    private readonly ReadOnlyMemory<byte> _data;
+    private readonly bool _dataIsNull;
+    private readonly Branch? _branch;
+
+    /// <summary>A node outside any tree (for computing digests and stats of given values).</summary>
     public DataNode(byte[]? data, IReadOnlyList<Acl> acl, long czxid, long ctime, long ephemeralOwner)
     {
-        Data = data;
+        _data = data;
+        _dataIsNull = data is null;
         Acl = acl;
         Czxid = czxid;
         Mzxid = czxid;
@@ -23,57 +32,62 @@ public sealed class DataNode
         EphemeralOwner = ephemeralOwner;
     }
 
-    public byte[]? Data { get; internal set; }
+    internal DataNode(in NodeFields f, byte[] record, IReadOnlyList<Acl> acl, Branch? branch)
+    {
+        _data = f.DataIsNull ? default : record.AsMemory(f.DataStart);
+        _dataIsNull = f.DataIsNull;
+        _branch = branch;
+        Acl = acl;
+        Czxid = f.Czxid;
+        Mzxid = f.Mzxid;
+        Pzxid = f.Pzxid;
+        Ctime = f.Ctime;
+        Mtime = f.Mtime;
+        Version = f.Version;
+        Cversion = f.Cversion;
+        Aversion = f.Aversion;
+        EphemeralOwner = f.EphemeralOwner;
+    }
 
-    public IReadOnlyList<Acl> Acl { get; internal set; }
+    /// <summary>A copy of the data; null when the node was created with null data.</summary>
+    public byte[]? Data => _dataIsNull ? null : _data.ToArray();
 
-    public long Czxid { get; internal set; }
+    /// <summary>The data without a copy (empty for null data: see <see cref="DataIsNull"/>).</summary>
+    public ReadOnlyMemory<byte> DataMemory => _data;
 
-    public long Mzxid { get; internal set; }
+    public bool DataIsNull => _dataIsNull;
 
-    public long Pzxid { get; internal set; }
+    public int DataLength => _data.Length;
 
-    public long Ctime { get; internal set; }
+    public IReadOnlyList<Acl> Acl { get; }
 
-    public long Mtime { get; internal set; }
+    public long Czxid { get; }
 
-    public int Version { get; internal set; }
+    public long Mzxid { get; init; }
+
+    public long Pzxid { get; init; }
+
+    public long Ctime { get; }
+
+    public long Mtime { get; init; }
+
+    public int Version { get; init; }
 
     /// <summary>The stored cversion: number of child creates (wraps as int32).</summary>
-    public int Cversion { get; internal set; }
+    public int Cversion { get; init; }
 
-    public int Aversion { get; internal set; }
+    public int Aversion { get; init; }
 
     /// <summary>Stored owner: session id, <see cref="EphemeralOwners.Container"/>, a TTL marker, or 0.</summary>
-    public long EphemeralOwner { get; internal set; }
+    public long EphemeralOwner { get; }
 
-    public int NumChildren => _children?.Count ?? 0;
+    public int NumChildren => _branch?.Children.Count ?? 0;
 
-    /// <summary>The children's names (allocated on each enumeration: the node keeps only their paths).</summary>
-    public IReadOnlyCollection<string> Children => _children is null ? [] : new ChildNames(_children);
+    /// <summary>The children's names (decoded on each call).</summary>
+    public IReadOnlyCollection<string> Children => List(namesOnly: true);
 
-    /// <summary>
-    /// The children's full paths: the very strings that key the tree's path table, so a child costs its parent a set
-    /// entry and no string of its own.
-    /// </summary>
-    public IReadOnlyCollection<string> ChildPaths => (IReadOnlyCollection<string>?)_children ?? [];
-
-    internal bool AddChild(string childPath) => (_children ??= new HashSet<string>(StringComparer.Ordinal)).Add(childPath);
-
-    internal bool RemoveChild(string childPath)
-    {
-        if (_children is null || !_children.Remove(childPath))
-        {
-            return false;
-        }
-
-        if (_children.Count == 0)
-        {
-            _children = null;
-        }
-
-        return true;
-    }
+    /// <summary>The children's full paths (decoded on each call).</summary>
+    public IReadOnlyCollection<string> ChildPaths => List(namesOnly: false);
 
     /// <summary>The Stat clients see.</summary>
     public Stat ToStat()
@@ -88,24 +102,26 @@ public sealed class DataNode
             unchecked((Cversion * 2) - n),
             Aversion,
             EphemeralOwners.Visible(EphemeralOwner),
-            Data?.Length ?? 0,
+            _data.Length,
             n,
             Pzxid);
     }
 
-    /// <summary>Names of the children, projected from their paths.</summary>
-    private sealed class ChildNames(HashSet<string> paths) : IReadOnlyCollection<string>
+    private string[] List(bool namesOnly)
     {
-        public int Count => paths.Count;
-
-        public IEnumerator<string> GetEnumerator()
+        if (_branch is not { Children.Count: > 0 } b)
         {
-            foreach (var p in paths)
-            {
-                yield return p[(p.LastIndexOf('/') + 1)..];
-            }
+            return NoChildren;
         }
 
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        var list = new string[b.Children.Count];
+        var i = 0;
+        foreach (var e in b.Children)
+        {
+            var path = NodeRecord.Path(NodeTable.RecordOf(e));
+            list[i++] = Encoding.UTF8.GetString(namesOnly ? path[(path.LastIndexOf((byte)'/') + 1)..] : path);
+        }
+
+        return list;
     }
 }

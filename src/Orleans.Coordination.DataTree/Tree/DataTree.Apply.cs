@@ -1,4 +1,4 @@
-using Orleans.Coordination.DataTree.Paths;
+using System.Text;
 using Orleans.Coordination.Protocol;
 using Orleans.Coordination.Protocol.Records;
 using Orleans.Coordination.Protocol.Txn;
@@ -51,7 +51,7 @@ public sealed partial class DataTree
         DeleteTxn d => ApplyDelete(d.Path, h.Zxid),
         SetDataTxn s => ApplySetData(h, s),
         SetAclTxn a => ApplySetAcl(a),
-        CheckTxn c => _nodes.TryGetValue(c.Path, out var n) ? new OpResult(ErrorCode.Ok, c.Path, n.ToStat()) : OpResult.Fail(ErrorCode.NoNode),
+        CheckTxn c => Find(c.Path) is { } n ? new OpResult(ErrorCode.Ok, c.Path, StatOf(n)) : OpResult.Fail(ErrorCode.NoNode),
         CreateSessionTxn cs => ApplyCreateSession(h, cs),
         CloseSessionTxn => ApplyCloseSession(h),
         ErrorTxn e => OpResult.Fail(e.Err),
@@ -60,26 +60,41 @@ public sealed partial class DataTree
 
     private OpResult ApplyCreate(TxnHeader h, CreateTxn c)
     {
-        var parentPath = PathUtils.Parent(c.Path);
-        if (!_nodes.TryGetValue(parentPath, out var parent))
+        var path = Encoding.UTF8.GetBytes(c.Path);
+        var hash = NodeRecord.Hash(path);
+        var parentPath = ParentOf(path);
+        var parentHash = NodeRecord.Hash(parentPath);
+        if (_nodes.Find(parentPath, parentHash) < 0)
         {
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        if (_nodes.ContainsKey(c.Path))
+        if (_nodes.Find(path, hash) >= 0)
         {
             return OpResult.Fail(ErrorCode.NodeExists);
         }
 
-        Digest -= DigestOf(parentPath, parent);
-        parent.AddChild(c.Path);
+        var parent = BranchAt(parentPath, parentHash)!;
+        Digest -= DigestOf(parent);
         parent.Cversion = c.ParentCversion;
         parent.Pzxid = h.Zxid;
-        Digest += DigestOf(parentPath, parent);
 
-        var node = new DataNode(c.Data, AclCache.Intern(c.Acl), h.Zxid, h.Time, c.EphemeralOwner);
-        _nodes[c.Path] = node;
-        Digest += DigestOf(c.Path, node);
+        var f = new NodeFields
+        {
+            Czxid = h.Zxid,
+            Mzxid = h.Zxid,
+            Pzxid = h.Zxid,
+            Ctime = h.Time,
+            Mtime = h.Time,
+            EphemeralOwner = c.EphemeralOwner,
+            AclIndex = _acls.Acquire(c.Acl),
+            DataIsNull = c.Data is null,
+        };
+        var record = NodeRecord.Build(f, path, c.Data);
+        _nodes.Add(record, hash);
+        parent.Children.Add(record, hash);
+        Digest += DigestOf(parent);
+        Digest += DigestOf(record);
         if (EphemeralOwners.IsSession(c.EphemeralOwner))
         {
             if (!_ephemerals.TryGetValue(c.EphemeralOwner, out var set))
@@ -99,27 +114,30 @@ public sealed partial class DataTree
             _ttls.Add(c.Path);
         }
 
-        Watches.NodeCreated(c.Path, node.Acl, parent.Acl, h.Zxid);
-        return new OpResult(ErrorCode.Ok, c.Path, node.ToStat());
+        Watches.NodeCreated(c.Path, _acls[f.AclIndex], _acls[NodeRecord.AclIndex(parent.Record)], h.Zxid);
+        return new OpResult(ErrorCode.Ok, c.Path, StatOf(record));
     }
 
     private OpResult ApplyDelete(string path, long zxid)
     {
-        if (IsReserved(path) || !_nodes.TryGetValue(path, out var node))
+        var bytes = Encoding.UTF8.GetBytes(path);
+        var hash = NodeRecord.Hash(bytes);
+        if (IsReserved(path) || _nodes.Get(bytes, hash) is not { } node)
         {
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        var parentPath = PathUtils.Parent(path);
-        var parent = _nodes[parentPath];
-        Digest -= DigestOf(path, node);
-        Digest -= DigestOf(parentPath, parent);
-        _nodes.Remove(path);
-        parent.RemoveChild(path);
+        var parentPath = ParentOf(bytes);
+        var parent = BranchAt(parentPath, NodeRecord.Hash(parentPath))!;
+        var f = FieldsOf(node);
+        Digest -= DigestOf(node);
+        Digest -= DigestOf(parent);
+        _nodes.Remove(bytes, hash);
+        parent.Children.Remove(bytes, hash);
         parent.Pzxid = zxid;
-        Digest += DigestOf(parentPath, parent);
+        Digest += DigestOf(parent);
 
-        var owner = node.EphemeralOwner;
+        var owner = f.EphemeralOwner;
         if (EphemeralOwners.IsSession(owner))
         {
             if (_ephemerals.TryGetValue(owner, out var set) && set.Remove(path) && set.Count == 0)
@@ -136,39 +154,57 @@ public sealed partial class DataTree
             _ttls.Remove(path);
         }
 
-        Watches.NodeDeleted(path, node.Acl, parent.Acl, zxid);
+        Watches.NodeDeleted(path, _acls[f.AclIndex], _acls[NodeRecord.AclIndex(parent.Record)], zxid);
+        _acls.Release(f.AclIndex);
         return new OpResult(ErrorCode.Ok, path, default);
     }
 
     private OpResult ApplySetData(TxnHeader h, SetDataTxn s)
     {
-        if (!_nodes.TryGetValue(s.Path, out var node))
+        var bytes = Encoding.UTF8.GetBytes(s.Path);
+        var hash = NodeRecord.Hash(bytes);
+        var slot = _nodes.Find(bytes, hash);
+        if (slot < 0)
         {
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        Digest -= DigestOf(s.Path, node);
-        node.Data = s.Data;
-        node.Version = s.Version;
-        node.Mzxid = h.Zxid;
-        node.Mtime = h.Time;
-        Digest += DigestOf(s.Path, node);
-        Watches.NodeDataChanged(s.Path, node.Acl, h.Zxid);
-        return new OpResult(ErrorCode.Ok, s.Path, node.ToStat());
+        var node = _nodes.SlotValue(slot);
+        var f = FieldsOf(node);
+        Digest -= DigestOf(node);
+        f.Version = s.Version;
+        f.Mzxid = h.Zxid;
+        f.Mtime = h.Time;
+        f.DataIsNull = s.Data is null;
+        Replace(node, slot, bytes, hash, NodeRecord.Build(f, bytes, s.Data));
+        node = _nodes.SlotValue(slot);
+        Digest += DigestOf(node);
+        Watches.NodeDataChanged(s.Path, _acls[f.AclIndex], h.Zxid);
+        return new OpResult(ErrorCode.Ok, s.Path, StatOf(node));
     }
 
     private OpResult ApplySetAcl(SetAclTxn a)
     {
-        if (!_nodes.TryGetValue(a.Path, out var node))
+        var bytes = Encoding.UTF8.GetBytes(a.Path);
+        var hash = NodeRecord.Hash(bytes);
+        var slot = _nodes.Find(bytes, hash);
+        if (slot < 0)
         {
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        Digest -= DigestOf(a.Path, node);
-        node.Acl = AclCache.Intern(a.Acl);
-        node.Aversion = a.Version;
-        Digest += DigestOf(a.Path, node);
-        return new OpResult(ErrorCode.Ok, a.Path, node.ToStat());
+        var node = _nodes.SlotValue(slot);
+        var f = FieldsOf(node);
+        Digest -= DigestOf(node);
+        var old = f.AclIndex;
+        f.AclIndex = _acls.Acquire(a.Acl);
+        _acls.Release(old);
+        f.Aversion = a.Version;
+        var record = NodeTable.RecordOf(node);
+        Replace(node, slot, bytes, hash, NodeRecord.Build(f, bytes, record.AsSpan(f.DataStart)));
+        node = _nodes.SlotValue(slot);
+        Digest += DigestOf(node);
+        return new OpResult(ErrorCode.Ok, a.Path, StatOf(node));
     }
 
     private OpResult ApplyCreateSession(TxnHeader h, CreateSessionTxn cs)

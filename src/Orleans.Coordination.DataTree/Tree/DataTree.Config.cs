@@ -23,7 +23,7 @@ namespace Orleans.Coordination.DataTree.Tree;
 public sealed partial class DataTree
 {
     /// <summary>The digest contribution of /zookeeper/config, fixed at that of the empty node a fresh tree has.</summary>
-    private static readonly ulong ConfigNodeDigest = NodeDigest.Of(ConfigPath, NewConfigNode());
+    private static readonly ulong ConfigNodeDigest = NodeDigest.Of(ConfigPath, new DataNode([], Acl.ReadAclUnsafe, 0, 0, 0) { Aversion = -1 });
 
     /// <summary>
     /// Fills /zookeeper/config from this silo's configuration, as ZooKeeper does for a quorum peer: the data is the
@@ -35,33 +35,42 @@ public sealed partial class DataTree
     /// </summary>
     public void SetConfig(byte[]? config, long version)
     {
-        var node = _nodes[ConfigPath];
+        var path = "/zookeeper/config"u8;
+        var hash = NodeRecord.Hash(path);
+        var slot = _nodes.Find(path, hash);
+        var node = _nodes.SlotValue(slot);
+        var f = FieldsOf(node);
+        f.DataIsNull = false;
+        f.Mtime = 0;
         if (config is not { Length: > 0 })
         {
-            node.Data = [];
-            node.Mzxid = 0;
-            node.Mtime = 0;
-            node.Version = 0;
-            return;
+            f.Mzxid = 0;
+            f.Version = 0;
+            config = [];
+        }
+        else
+        {
+            f.Mzxid = version;
+            f.Version = -1;
         }
 
-        node.Data = config;
-        node.Mzxid = version;
-        node.Mtime = 0;
-        node.Version = -1;
+        Replace(node, slot, path, hash, NodeRecord.Build(f, path, config));
     }
 
     /// <summary>A node's digest contribution; see the remarks of this class for /zookeeper/config.</summary>
-    private static ulong DigestOf(string path, DataNode node) =>
-        path == ConfigPath ? ConfigNodeDigest : NodeDigest.Of(path, node);
+    private static ulong DigestOf(object entry)
+    {
+        var record = NodeTable.RecordOf(entry);
+        var f = FieldsOf(entry);
+        var path = record.AsSpan(f.PathStart, f.PathLength);
+        return path.SequenceEqual("/zookeeper/config"u8) ? ConfigNodeDigest : NodeDigest.Of(path, f, record.AsSpan(f.DataStart));
+    }
 
     /// <summary>/zookeeper/config as a fresh tree has it: empty (not null) data, READ for anyone, aversion -1.</summary>
-    private static DataNode NewConfigNode() => new([], Acl.ReadAclUnsafe, 0, 0, 0) { Aversion = -1 };
+    private static byte[] NewConfigRecord(AclTable acls) =>
+        NodeRecord.Build(new NodeFields { Aversion = -1, AclIndex = acls.Acquire(Acl.ReadAclUnsafe) }, "/zookeeper/config"u8, []);
 
     /// <summary>The snapshot record of /zookeeper/config: always the empty node (see the remarks of this class).</summary>
-    private static TreeImage.NodeImage ConfigNodeImage()
-    {
-        var n = NewConfigNode();
-        return new(ConfigPath, n.Data, n.Acl, n.Czxid, n.Mzxid, n.Pzxid, n.Ctime, n.Mtime, n.Version, n.Cversion, n.Aversion, n.EphemeralOwner);
-    }
+    private static TreeImage.NodeImage ConfigNodeImage() =>
+        new(NodeRecord.Build(new NodeFields { Aversion = -1 }, "/zookeeper/config"u8, []), Acl.ReadAclUnsafe, 0, 0, false);
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using Orleans.Coordination.Protocol;
 using Orleans.Coordination.Protocol.Jute;
 using Orleans.Coordination.Protocol.Records;
@@ -38,9 +39,8 @@ public sealed class TreeImage
 
     internal SessionEntry[] Sessions { get; }
 
-    internal readonly record struct NodeImage(
-        string Path, byte[]? Data, IReadOnlyList<Acl> Acl, long Czxid, long Mzxid, long Pzxid, long Ctime, long Mtime,
-        int Version, int Cversion, int Aversion, long EphemeralOwner);
+    /// <summary>A node's record (never changed once built), its ACL list, and a branch's child-change fields.</summary>
+    internal readonly record struct NodeImage(byte[] Record, IReadOnlyList<Acl> Acl, long Pzxid, int Cversion, bool IsBranch);
 
     /// <summary>
     /// Writes the image: magic, header, then one length-prefixed record per node (in no particular
@@ -55,19 +55,28 @@ public sealed class TreeImage
         w.WriteLong(unchecked((long)Digest));
         foreach (var n in Nodes)
         {
+            var s = NodeRecord.Decode(n.Record);
             var f = w.BeginFrame();
-            w.WriteString(n.Path);
-            w.WriteBuffer(n.Data);
+            w.WriteBuffer(n.Record.AsSpan(s.PathStart, s.PathLength)); // a jute string is its UTF-8 bytes as a buffer
+            if (s.DataIsNull)
+            {
+                w.WriteBuffer(null);
+            }
+            else
+            {
+                w.WriteBuffer(n.Record.AsSpan(s.DataStart));
+            }
+
             Acl.WriteList(w, n.Acl);
-            w.WriteLong(n.Czxid);
-            w.WriteLong(n.Mzxid);
-            w.WriteLong(n.Pzxid);
-            w.WriteLong(n.Ctime);
-            w.WriteLong(n.Mtime);
-            w.WriteInt(n.Version);
-            w.WriteInt(n.Cversion);
-            w.WriteInt(n.Aversion);
-            w.WriteLong(n.EphemeralOwner);
+            w.WriteLong(s.Czxid);
+            w.WriteLong(s.Mzxid);
+            w.WriteLong(n.IsBranch ? n.Pzxid : s.Pzxid);
+            w.WriteLong(s.Ctime);
+            w.WriteLong(s.Mtime);
+            w.WriteInt(s.Version);
+            w.WriteInt(n.IsBranch ? n.Cversion : s.Cversion);
+            w.WriteInt(s.Aversion);
+            w.WriteLong(s.EphemeralOwner);
             w.EndFrame(f);
             if (w.Length >= 1 << 16)
             {
@@ -98,18 +107,22 @@ public sealed partial class DataTree
 
     /// <summary>
     /// Copies the tree's current state (apply thread). One pass over the nodes copying references and
-    /// stat values: no data, path or ACL is copied. /zookeeper/config is captured empty, as a fresh tree has it
+    /// a branch's two child-change fields: no record, data, path or ACL is copied. /zookeeper/config is captured empty, as a fresh tree has it
     /// (it is this silo's configuration, not replicated state: see <see cref="SetConfig"/>).
     /// </summary>
     public TreeImage CaptureImage()
     {
         var nodes = new TreeImage.NodeImage[_nodes.Count];
         var i = 0;
-        foreach (var (path, n) in _nodes)
+        var configPath = "/zookeeper/config"u8;
+        foreach (var e in _nodes)
         {
-            nodes[i++] = path == ConfigPath
+            var record = NodeTable.RecordOf(e);
+            nodes[i++] = NodeRecord.Path(record).SequenceEqual(configPath)
                 ? ConfigNodeImage()
-                : new(path, n.Data, n.Acl, n.Czxid, n.Mzxid, n.Pzxid, n.Ctime, n.Mtime, n.Version, n.Cversion, n.Aversion, n.EphemeralOwner);
+                : e is Branch b
+                    ? new(record, _acls[NodeRecord.AclIndex(record)], b.Pzxid, b.Cversion, true)
+                    : new(record, _acls[NodeRecord.AclIndex(record)], 0, 0, false);
         }
 
         return new TreeImage(LastZxid, Digest, nodes, [.. _sessions.Values]);
@@ -204,31 +217,12 @@ public sealed partial class DataTree
             throw new SnapshotFormatException($"{source}: tree digest {tree.Digest:x16} does not match the recorded {digest:x16}");
         }
 
-        if (!tree._nodes.ContainsKey("/"))
+        if (tree._nodes.Find("/"u8, NodeRecord.Hash("/"u8)) < 0)
         {
             throw new SnapshotFormatException($"{source}: no root node");
         }
 
-        // Nodes may come in any order: link every node to its parent once all are present (looked up by a span of the
-        // path; the child set holds the path string itself).
-        var byPath = tree._nodes.GetAlternateLookup<ReadOnlySpan<char>>();
-        foreach (var path in tree._nodes.Keys)
-        {
-            if (path == "/")
-            {
-                continue;
-            }
-
-            var slash = path.LastIndexOf('/');
-            var parentPath = slash <= 0 ? "/".AsSpan() : path.AsSpan(0, slash);
-            if (!byPath.TryGetValue(parentPath, out var parent))
-            {
-                throw new SnapshotFormatException($"{source}: node {path} has no parent");
-            }
-
-            parent.AddChild(path);
-        }
-
+        tree.LinkChildren(source);
         tree.LastZxid = lastZxid;
         return tree;
     }
@@ -239,11 +233,17 @@ public sealed partial class DataTree
     private void LoadNode(ReadOnlySpan<byte> record, SnapshotAclReader acls)
     {
         var r = new JuteReader(record, int.MaxValue);
-        var path = r.ReadStringOrEmpty();
-        var data = r.ReadBuffer();
-        var acl = acls.Read(ref r, record);
-        var node = new DataNode(data, acl, r.ReadLong(), 0, 0)
+        var path = r.ReadBufferSpan(out var pathIsNull);
+        if (pathIsNull || path.IsEmpty || path[0] != (byte)'/')
         {
+            throw new JuteException("node without a path");
+        }
+
+        var data = r.ReadBufferSpan(out var dataIsNull);
+        var acl = acls.Read(ref r, record, _acls);
+        var f = new NodeFields
+        {
+            Czxid = r.ReadLong(),
             Mzxid = r.ReadLong(),
             Pzxid = r.ReadLong(),
             Ctime = r.ReadLong(),
@@ -252,30 +252,103 @@ public sealed partial class DataTree
             Cversion = r.ReadInt(),
             Aversion = r.ReadInt(),
             EphemeralOwner = r.ReadLong(),
+            AclIndex = acl,
+            DataIsNull = dataIsNull,
         };
-        if (!_nodes.TryAdd(path, node))
+        var hash = NodeRecord.Hash(path);
+        if (_nodes.Find(path, hash) >= 0)
         {
-            throw new JuteException($"node {path} appears twice");
+            throw new JuteException($"node {Encoding.UTF8.GetString(path)} appears twice");
         }
 
-        Digest += DigestOf(path, node);
-        if (EphemeralOwners.IsSession(node.EphemeralOwner))
+        var node = NodeRecord.Build(f, path, data);
+        _nodes.Add(node, hash);
+        Digest += DigestOf(node);
+        if (f.EphemeralOwner == 0)
         {
-            if (!_ephemerals.TryGetValue(node.EphemeralOwner, out var set))
+            return;
+        }
+
+        var pathText = Encoding.UTF8.GetString(path);
+        if (EphemeralOwners.IsSession(f.EphemeralOwner))
+        {
+            if (!_ephemerals.TryGetValue(f.EphemeralOwner, out var set))
             {
                 set = new HashSet<string>(StringComparer.Ordinal);
-                _ephemerals[node.EphemeralOwner] = set;
+                _ephemerals[f.EphemeralOwner] = set;
             }
 
-            set.Add(path);
+            set.Add(pathText);
         }
-        else if (EphemeralOwners.IsContainer(node.EphemeralOwner))
+        else if (EphemeralOwners.IsContainer(f.EphemeralOwner))
         {
-            _containers.Add(path);
+            _containers.Add(pathText);
         }
-        else if (EphemeralOwners.IsTtl(node.EphemeralOwner))
+        else if (EphemeralOwners.IsTtl(f.EphemeralOwner))
         {
-            _ttls.Add(path);
+            _ttls.Add(pathText);
+        }
+    }
+
+    /// <summary>
+    /// Links every loaded node to its parent (snapshot records come in any order). First every node that has children
+    /// becomes a branch and counts them, so no child set is filled with an entry that is replaced later and each is
+    /// sized once; then the children go in.
+    /// </summary>
+    private void LinkChildren(string source)
+    {
+        var counts = new Dictionary<Branch, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < _nodes.SlotCount; i++)
+        {
+            if (_nodes.At(i) is not { } e)
+            {
+                continue;
+            }
+
+            var path = NodeRecord.Path(NodeTable.RecordOf(e));
+            if (path.Length == 1)
+            {
+                continue;
+            }
+
+            var parentPath = ParentOf(path);
+            var slot = _nodes.Find(parentPath, NodeRecord.Hash(parentPath));
+            if (slot < 0)
+            {
+                throw new SnapshotFormatException($"{source}: node {Encoding.UTF8.GetString(path)} has no parent");
+            }
+
+            if (_nodes.SlotValue(slot) is not Branch parent)
+            {
+                var record = (byte[])_nodes.SlotValue(slot);
+                var f = NodeRecord.Decode(record);
+                parent = new Branch(record, f.Pzxid, f.Cversion);
+                _nodes.SetSlot(slot, parent);
+            }
+
+            counts[parent] = counts.GetValueOrDefault(parent) + 1;
+        }
+
+        foreach (var (branch, n) in counts)
+        {
+            branch.Children.EnsureCapacity(n);
+        }
+
+        foreach (var e in _nodes)
+        {
+            var path = NodeRecord.Path(NodeTable.RecordOf(e));
+            if (path.Length > 1)
+            {
+                var parentPath = ParentOf(path);
+                ((Branch)_nodes.Get(parentPath, NodeRecord.Hash(parentPath))!).Children.Add(e, NodeRecord.Hash(path));
+            }
+        }
+
+        var rootSlot = _nodes.Find("/"u8, NodeRecord.Hash("/"u8));
+        if (_nodes.SlotValue(rootSlot) is byte[] rootRecord)
+        {
+            var f = NodeRecord.Decode(rootRecord);
+            _nodes.SetSlot(rootSlot, new Branch(rootRecord, f.Pzxid, f.Cversion));
         }
     }
 
@@ -286,19 +359,22 @@ public sealed partial class DataTree
     /// </summary>
     private sealed class SnapshotAclReader
     {
-        private byte[] _lastBytes = [];
-        private IReadOnlyList<Acl> _last = Acl.OpenAclUnsafe;
+        private byte[]? _lastBytes;
+        private int _last;
 
-        public IReadOnlyList<Acl> Read(ref JuteReader r, ReadOnlySpan<byte> record)
+        /// <summary>The index of the list in <paramref name="acls"/>, counting this node as one more user.</summary>
+        public int Read(ref JuteReader r, ReadOnlySpan<byte> record, AclTable acls)
         {
             var bytes = r.ReadRaw(EncodedLength(record[r.Position..]));
-            if (!bytes.SequenceEqual(_lastBytes))
+            if (_lastBytes is not null && bytes.SequenceEqual(_lastBytes))
             {
-                var list = new JuteReader(bytes, int.MaxValue);
-                _last = AclCache.Intern(Acl.ReadList(ref list) ?? []);
-                _lastBytes = bytes.ToArray();
+                acls.AddRef(_last);
+                return _last;
             }
 
+            var list = new JuteReader(bytes, int.MaxValue);
+            _last = acls.Acquire(Acl.ReadList(ref list) ?? []);
+            _lastBytes = bytes.ToArray();
             return _last;
         }
 

@@ -12,24 +12,36 @@ public static class NodeDigest
 {
     public static ulong Of(string path, DataNode node)
     {
-        Span<byte> stat = stackalloc byte[60];
-        BinaryPrimitives.WriteInt64BigEndian(stat, node.Czxid);
-        BinaryPrimitives.WriteInt64BigEndian(stat[8..], node.Mzxid);
-        BinaryPrimitives.WriteInt64BigEndian(stat[16..], node.Ctime);
-        BinaryPrimitives.WriteInt64BigEndian(stat[24..], node.Mtime);
-        BinaryPrimitives.WriteInt32BigEndian(stat[32..], node.Version);
-        BinaryPrimitives.WriteInt32BigEndian(stat[36..], node.Cversion);
-        BinaryPrimitives.WriteInt32BigEndian(stat[40..], node.Aversion);
-        BinaryPrimitives.WriteInt64BigEndian(stat[44..], node.EphemeralOwner);
-        BinaryPrimitives.WriteInt64BigEndian(stat[52..], node.Pzxid);
-
-        uint lo = 0x9E3779B9, hi = 0x85EBCA6B;
-        Crc2(ref lo, ref hi, stat);
         var maxBytes = Encoding.UTF8.GetMaxByteCount(path.Length);
         var pathBytes = maxBytes <= 512 ? stackalloc byte[maxBytes] : new byte[maxBytes];
         var n = Encoding.UTF8.GetBytes(path, pathBytes);
-        Crc2(ref lo, ref hi, pathBytes[..n]);
-        if (node.Data is { } data)
+        return Of(
+            pathBytes[..n], node.Czxid, node.Mzxid, node.Pzxid, node.Ctime, node.Mtime, node.Version, node.Cversion, node.Aversion,
+            node.EphemeralOwner, node.DataIsNull, node.DataMemory.Span);
+    }
+
+    internal static ulong Of(ReadOnlySpan<byte> path, in NodeFields f, ReadOnlySpan<byte> data) =>
+        Of(path, f.Czxid, f.Mzxid, f.Pzxid, f.Ctime, f.Mtime, f.Version, f.Cversion, f.Aversion, f.EphemeralOwner, f.DataIsNull, data);
+
+    private static ulong Of(
+        ReadOnlySpan<byte> path, long czxid, long mzxid, long pzxid, long ctime, long mtime, int version, int cversion, int aversion,
+        long ephemeralOwner, bool dataIsNull, ReadOnlySpan<byte> data)
+    {
+        Span<byte> stat = stackalloc byte[60];
+        BinaryPrimitives.WriteInt64BigEndian(stat, czxid);
+        BinaryPrimitives.WriteInt64BigEndian(stat[8..], mzxid);
+        BinaryPrimitives.WriteInt64BigEndian(stat[16..], ctime);
+        BinaryPrimitives.WriteInt64BigEndian(stat[24..], mtime);
+        BinaryPrimitives.WriteInt32BigEndian(stat[32..], version);
+        BinaryPrimitives.WriteInt32BigEndian(stat[36..], cversion);
+        BinaryPrimitives.WriteInt32BigEndian(stat[40..], aversion);
+        BinaryPrimitives.WriteInt64BigEndian(stat[44..], ephemeralOwner);
+        BinaryPrimitives.WriteInt64BigEndian(stat[52..], pzxid);
+
+        uint lo = 0x9E3779B9, hi = 0x85EBCA6B;
+        Crc2(ref lo, ref hi, stat);
+        Crc2(ref lo, ref hi, path);
+        if (!dataIsNull)
         {
             hi ^= 0xFFFFFFFF;
             Crc2(ref lo, ref hi, data);

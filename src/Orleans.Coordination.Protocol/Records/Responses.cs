@@ -26,6 +26,27 @@ public sealed record GetDataResponse(byte[]? Data, Stat Stat) : IJuteRecord<GetD
     }
 }
 
+/// <summary>
+/// getData (4) as a server writes it: the same bytes as <see cref="GetDataResponse"/>, from data the server holds
+/// without a copy (<paramref name="IsNull"/> writes the -1 length of null data).
+/// </summary>
+public sealed record GetDataReply(ReadOnlyMemory<byte> Data, bool IsNull, Stat Stat) : IJuteRecord
+{
+    public void Write(JuteWriter writer)
+    {
+        if (IsNull)
+        {
+            writer.WriteBuffer(null);
+        }
+        else
+        {
+            writer.WriteBuffer(Data.Span);
+        }
+
+        Stat.Write(writer);
+    }
+}
+
 /// <summary>exists (3), setData (5), setACL (7): a Stat alone.</summary>
 public sealed record StatResponse(Stat Stat) : IJuteRecord<StatResponse>
 {

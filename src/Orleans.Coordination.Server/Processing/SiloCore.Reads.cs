@@ -124,7 +124,7 @@ public sealed partial class SiloCore
                     Tree.Watches.AddDataWatch(path, conn);
                 }
 
-                body = new GetDataResponse(node.Data, node.ToStat());
+                body = new GetDataReply(node.DataMemory, node.DataIsNull, node.ToStat());
                 return ErrorCode.Ok;
             case OpCode.GetChildren:
                 if (watch)

@@ -1,0 +1,220 @@
+namespace Orleans.Coordination.DataTree.Tree;
+
+/// <summary>
+/// A znode that has (or had) children: its record, its children and the two stat fields child changes move. Those
+/// two live here rather than in the record so that creating or deleting a child does not copy the parent's data.
+/// </summary>
+internal sealed class Branch(byte[] record, long pzxid, int cversion)
+{
+    public byte[] Record { get; set; } = record;
+
+    public long Pzxid { get; set; } = pzxid;
+
+    public int Cversion { get; set; } = cversion;
+
+    public NodeTable Children { get; } = new();
+}
+
+/// <summary>
+/// A set of znodes keyed by path, open addressing with linear probing over one array of references. An entry is the
+/// node's record (<c>byte[]</c>) or its <see cref="Branch"/>; the key is the path inside the record, so the table
+/// costs one reference per slot and holds no strings. Used for the tree's path table and for each parent's children.
+/// </summary>
+internal sealed class NodeTable
+{
+    private const double MaxLoad = 0.75;
+
+    private static readonly object?[] Empty = [];
+
+    private object?[] _slots = Empty;
+
+    public int Count { get; private set; }
+
+    public static byte[] RecordOf(object entry) => entry as byte[] ?? ((Branch)entry).Record;
+
+    /// <summary>Makes room for <paramref name="count"/> entries without growing.</summary>
+    public void EnsureCapacity(int count)
+    {
+        var needed = (int)Math.Min(int.MaxValue, (long)Math.Ceiling(count / MaxLoad) + 1);
+        if (needed > _slots.Length)
+        {
+            Resize(needed);
+        }
+    }
+
+    public object? Get(ReadOnlySpan<byte> path, uint hash)
+    {
+        var i = Find(path, hash);
+        return i < 0 ? null : _slots[i];
+    }
+
+    /// <summary>The slot holding <paramref name="path"/>, or -1.</summary>
+    public int Find(ReadOnlySpan<byte> path, uint hash)
+    {
+        var slots = _slots;
+        if (slots.Length == 0)
+        {
+            return -1;
+        }
+
+        var i = Home(hash, slots.Length);
+        while (slots[i] is { } e)
+        {
+            if (NodeRecord.Path(RecordOf(e)).SequenceEqual(path))
+            {
+                return i;
+            }
+
+            if (++i == slots.Length)
+            {
+                i = 0;
+            }
+        }
+
+        return -1;
+    }
+
+    public object SlotValue(int slot) => _slots[slot]!;
+
+    /// <summary>Number of slots (for passes that visit every slot and may replace entries in place).</summary>
+    public int SlotCount => _slots.Length;
+
+    public object? At(int slot) => _slots[slot];
+
+    public void SetSlot(int slot, object entry) => _slots[slot] = entry;
+
+    /// <summary>Replaces the entry for <paramref name="path"/>; false if it is not present.</summary>
+    public bool Replace(ReadOnlySpan<byte> path, uint hash, object entry)
+    {
+        var i = Find(path, hash);
+        if (i < 0)
+        {
+            return false;
+        }
+
+        _slots[i] = entry;
+        return true;
+    }
+
+    /// <summary>Adds an entry whose path is not present (the caller has checked).</summary>
+    public void Add(object entry, uint hash)
+    {
+        if (Count + 1 > _slots.Length * MaxLoad)
+        {
+            Resize(Math.Max(8, _slots.Length * 2));
+        }
+
+        Insert(_slots, entry, hash);
+        Count++;
+    }
+
+    public bool Remove(ReadOnlySpan<byte> path, uint hash)
+    {
+        var i = Find(path, hash);
+        if (i < 0)
+        {
+            return false;
+        }
+
+        // Backward-shift deletion: move later entries of the probe run into the hole when their home allows it, so no
+        // tombstones are needed and lookups never probe past a run's end.
+        var slots = _slots;
+        var n = slots.Length;
+        slots[i] = null;
+        var j = i;
+        while (true)
+        {
+            if (++j == n)
+            {
+                j = 0;
+            }
+
+            if (slots[j] is not { } e)
+            {
+                break;
+            }
+
+            var k = Home(NodeRecord.Hash(NodeRecord.Path(RecordOf(e))), n);
+            var movable = i <= j ? k <= i || k > j : k <= i && k > j;
+            if (movable)
+            {
+                slots[i] = e;
+                slots[j] = null;
+                i = j;
+            }
+        }
+
+        Count--;
+        if (Count == 0 && n > 8)
+        {
+            _slots = Empty; // a parent whose children are gone gives its table back
+        }
+
+        return true;
+    }
+
+    public Enumerator GetEnumerator() => new(_slots);
+
+    /// <summary>The entries, in slot order.</summary>
+    public IEnumerable<object> Entries()
+    {
+        foreach (var e in _slots)
+        {
+            if (e is not null)
+            {
+                yield return e;
+            }
+        }
+    }
+
+    /// <summary>Position in [0, n): the hash's high bits scaled to the table (any size, no modulo).</summary>
+    private static int Home(uint hash, int n) => (int)(((ulong)hash * (ulong)n) >> 32);
+
+    private static void Insert(object?[] slots, object entry, uint hash)
+    {
+        var i = Home(hash, slots.Length);
+        while (slots[i] is not null)
+        {
+            if (++i == slots.Length)
+            {
+                i = 0;
+            }
+        }
+
+        slots[i] = entry;
+    }
+
+    private void Resize(int size)
+    {
+        var slots = new object?[size];
+        foreach (var e in _slots)
+        {
+            if (e is not null)
+            {
+                Insert(slots, e, NodeRecord.Hash(NodeRecord.Path(RecordOf(e))));
+            }
+        }
+
+        _slots = slots;
+    }
+
+    public struct Enumerator(object?[] slots)
+    {
+        private int _i = -1;
+
+        public readonly object Current => slots[_i]!;
+
+        public bool MoveNext()
+        {
+            while (++_i < slots.Length)
+            {
+                if (slots[_i] is not null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}
