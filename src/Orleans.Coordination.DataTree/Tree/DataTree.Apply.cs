@@ -64,17 +64,19 @@ public sealed partial class DataTree
         var hash = NodeRecord.Hash(path);
         var parentPath = ParentOf(path);
         var parentHash = NodeRecord.Hash(parentPath);
-        if (_nodes.Find(parentPath, parentHash) < 0)
+        var parentSlot = _nodes.Find(parentPath, parentHash);
+        if (parentSlot < 0)
         {
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        if (_nodes.Find(path, hash) >= 0)
+        var parent = _nodes.SlotValue(parentSlot) as Branch;
+        if (parent?.Children.Find(path, hash) >= 0 || (parent is null && _nodes.Find(path, hash) >= 0))
         {
             return OpResult.Fail(ErrorCode.NodeExists);
         }
 
-        var parent = BranchAt(parentPath, parentHash)!;
+        parent ??= BranchAt(parentSlot, parentPath, parentHash);
         Digest -= DigestOf(parent);
         parent.Cversion = c.ParentCversion;
         parent.Pzxid = h.Zxid;

@@ -43,7 +43,7 @@ public sealed class TreeImage
     internal readonly record struct NodeImage(byte[] Record, IReadOnlyList<Acl> Acl, long Pzxid, int Cversion, bool IsBranch);
 
     /// <summary>
-    /// Writes the image: magic, header, then one length-prefixed record per node (in no particular
+    /// Writes the image: magic, header, then one length-prefixed record per node (by czxid; readers accept any
     /// order), the sessions, and the digest again as a trailer.
     /// </summary>
     public void WriteTo(Stream stream)
@@ -53,8 +53,21 @@ public sealed class TreeImage
         w.WriteLong(LastZxid);
         w.WriteLong(Nodes.Length);
         w.WriteLong(unchecked((long)Digest));
-        foreach (var n in Nodes)
+
+        // In creation order: parents before their children, and neighbouring records alike (paths with a common
+        // prefix, close zxids and times), which compresses to less than half of the path table's hash order.
+        var order = new int[Nodes.Length];
+        var czxids = new long[Nodes.Length];
+        for (var i = 0; i < order.Length; i++)
         {
+            order[i] = i;
+            czxids[i] = NodeRecord.Czxid(Nodes[i].Record);
+        }
+
+        Array.Sort(czxids, order);
+        foreach (var index in order)
+        {
+            var n = Nodes[index];
             var s = NodeRecord.Decode(n.Record);
             var f = w.BeginFrame();
             w.WriteBuffer(n.Record.AsSpan(s.PathStart, s.PathLength)); // a jute string is its UTF-8 bytes as a buffer
@@ -158,7 +171,9 @@ public sealed partial class DataTree
         var count = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(16));
         var digest = unchecked((ulong)BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(24)));
         // The count is not trusted yet (the content's checksum is checked at its end): presize only up to a bound.
-        tree._nodes.EnsureCapacity((int)Math.Clamp(count, 0, MaxPresizedNodes));
+        // Records are collected first and put in the path table at the end: inserting as they arrive writes references
+        // to young objects all over the table, and every gen0 collection of the load then scans all of it.
+        var records = new List<byte[]>((int)Math.Clamp(count, 0, MaxPresizedNodes));
         long offset = 32;
         var buffer = new byte[4096];
         var lenBytes = new byte[4];
@@ -180,7 +195,7 @@ public sealed partial class DataTree
             ReadExactly(stream, buffer.AsSpan(0, len), source, $"node {i} at offset {offset}");
             try
             {
-                tree.LoadNode(buffer.AsSpan(0, len), acls);
+                records.Add(tree.LoadNode(buffer.AsSpan(0, len), acls));
             }
             catch (JuteException e)
             {
@@ -217,12 +232,7 @@ public sealed partial class DataTree
             throw new SnapshotFormatException($"{source}: tree digest {tree.Digest:x16} does not match the recorded {digest:x16}");
         }
 
-        if (tree._nodes.Find("/"u8, NodeRecord.Hash("/"u8)) < 0)
-        {
-            throw new SnapshotFormatException($"{source}: no root node");
-        }
-
-        tree.LinkChildren(source);
+        tree.AddLoaded(records, source);
         tree.LastZxid = lastZxid;
         return tree;
     }
@@ -230,7 +240,87 @@ public sealed partial class DataTree
     /// <summary>Largest node count a snapshot header may presize the path table to.</summary>
     private const long MaxPresizedNodes = 4_000_000;
 
-    private void LoadNode(ReadOnlySpan<byte> record, SnapshotAclReader acls)
+    /// <summary>
+    /// Puts the loaded records in the path table and links each to its parent (records come in any order). Every
+    /// parent first becomes a branch and counts its children, so each child set is sized once and no set receives an
+    /// entry that is replaced afterwards; then the children go in. The passes run over the records in the order they
+    /// were allocated (memory order) with each path's hash computed once.
+    /// </summary>
+    private void AddLoaded(List<byte[]> records, string source)
+    {
+        var n = records.Count;
+        var hashes = new uint[n];
+        var slots = new int[n];
+        _nodes.EnsureCapacity(n);
+        for (var i = 0; i < n; i++)
+        {
+            var path = NodeRecord.Path(records[i]);
+            var hash = hashes[i] = NodeRecord.Hash(path);
+            if (_nodes.Find(path, hash) >= 0)
+            {
+                throw new SnapshotFormatException($"{source}: node {Encoding.UTF8.GetString(path)} appears twice");
+            }
+
+            slots[i] = _nodes.Add(records[i], hash);
+        }
+
+        if (_nodes.Find("/"u8, NodeRecord.Hash("/"u8)) is var rootSlot && rootSlot < 0)
+        {
+            throw new SnapshotFormatException($"{source}: no root node");
+        }
+
+        var parentSlots = slots.AsSpan().ToArray();
+        var counts = new Dictionary<Branch, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < n; i++)
+        {
+            var path = NodeRecord.Path(records[i]);
+            if (path.Length == 1)
+            {
+                continue;
+            }
+
+            var parentPath = ParentOf(path);
+            var slot = parentSlots[i] = _nodes.Find(parentPath, NodeRecord.Hash(parentPath));
+            if (slot < 0)
+            {
+                throw new SnapshotFormatException($"{source}: node {Encoding.UTF8.GetString(path)} has no parent");
+            }
+
+            if (_nodes.SlotValue(slot) is not Branch parent)
+            {
+                parent = NewBranch((byte[])_nodes.SlotValue(slot));
+                _nodes.SetSlot(slot, parent);
+            }
+
+            counts[parent] = counts.GetValueOrDefault(parent) + 1;
+        }
+
+        foreach (var (branch, count) in counts)
+        {
+            branch.Children.EnsureCapacity(count);
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (parentSlots[i] != slots[i])
+            {
+                ((Branch)_nodes.SlotValue(parentSlots[i])).Children.Add(_nodes.SlotValue(slots[i]), hashes[i]);
+            }
+        }
+
+        if (_nodes.SlotValue(rootSlot) is byte[] rootRecord)
+        {
+            _nodes.SetSlot(rootSlot, NewBranch(rootRecord));
+        }
+    }
+
+    private static Branch NewBranch(byte[] record)
+    {
+        var f = NodeRecord.Decode(record);
+        return new Branch(record, f.Pzxid, f.Cversion);
+    }
+
+    private byte[] LoadNode(ReadOnlySpan<byte> record, SnapshotAclReader acls)
     {
         var r = new JuteReader(record, int.MaxValue);
         var path = r.ReadBufferSpan(out var pathIsNull);
@@ -255,18 +345,11 @@ public sealed partial class DataTree
             AclIndex = acl,
             DataIsNull = dataIsNull,
         };
-        var hash = NodeRecord.Hash(path);
-        if (_nodes.Find(path, hash) >= 0)
-        {
-            throw new JuteException($"node {Encoding.UTF8.GetString(path)} appears twice");
-        }
-
         var node = NodeRecord.Build(f, path, data);
-        _nodes.Add(node, hash);
         Digest += DigestOf(node);
         if (f.EphemeralOwner == 0)
         {
-            return;
+            return node;
         }
 
         var pathText = Encoding.UTF8.GetString(path);
@@ -288,68 +371,8 @@ public sealed partial class DataTree
         {
             _ttls.Add(pathText);
         }
-    }
 
-    /// <summary>
-    /// Links every loaded node to its parent (snapshot records come in any order). First every node that has children
-    /// becomes a branch and counts them, so no child set is filled with an entry that is replaced later and each is
-    /// sized once; then the children go in.
-    /// </summary>
-    private void LinkChildren(string source)
-    {
-        var counts = new Dictionary<Branch, int>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < _nodes.SlotCount; i++)
-        {
-            if (_nodes.At(i) is not { } e)
-            {
-                continue;
-            }
-
-            var path = NodeRecord.Path(NodeTable.RecordOf(e));
-            if (path.Length == 1)
-            {
-                continue;
-            }
-
-            var parentPath = ParentOf(path);
-            var slot = _nodes.Find(parentPath, NodeRecord.Hash(parentPath));
-            if (slot < 0)
-            {
-                throw new SnapshotFormatException($"{source}: node {Encoding.UTF8.GetString(path)} has no parent");
-            }
-
-            if (_nodes.SlotValue(slot) is not Branch parent)
-            {
-                var record = (byte[])_nodes.SlotValue(slot);
-                var f = NodeRecord.Decode(record);
-                parent = new Branch(record, f.Pzxid, f.Cversion);
-                _nodes.SetSlot(slot, parent);
-            }
-
-            counts[parent] = counts.GetValueOrDefault(parent) + 1;
-        }
-
-        foreach (var (branch, n) in counts)
-        {
-            branch.Children.EnsureCapacity(n);
-        }
-
-        foreach (var e in _nodes)
-        {
-            var path = NodeRecord.Path(NodeTable.RecordOf(e));
-            if (path.Length > 1)
-            {
-                var parentPath = ParentOf(path);
-                ((Branch)_nodes.Get(parentPath, NodeRecord.Hash(parentPath))!).Children.Add(e, NodeRecord.Hash(path));
-            }
-        }
-
-        var rootSlot = _nodes.Find("/"u8, NodeRecord.Hash("/"u8));
-        if (_nodes.SlotValue(rootSlot) is byte[] rootRecord)
-        {
-            var f = NodeRecord.Decode(rootRecord);
-            _nodes.SetSlot(rootSlot, new Branch(rootRecord, f.Pzxid, f.Cversion));
-        }
+        return node;
     }
 
     /// <summary>

@@ -193,11 +193,12 @@ public sealed partial class DataTree
     private Branch? BranchAt(ReadOnlySpan<byte> path, uint hash)
     {
         var slot = _nodes.Find(path, hash);
-        if (slot < 0)
-        {
-            return null;
-        }
+        return slot < 0 ? null : BranchAt(slot, path, hash);
+    }
 
+    /// <summary>The branch of the node in <paramref name="slot"/> of the path table (see the overload by path).</summary>
+    private Branch BranchAt(int slot, ReadOnlySpan<byte> path, uint hash)
+    {
         var entry = _nodes.SlotValue(slot);
         if (entry is Branch b)
         {

@@ -168,6 +168,15 @@ internal static class NodeRecord
         return s.Slice(at, length);
     }
 
+    /// <summary>The zxid that created the node, without decoding the rest.</summary>
+    public static long Czxid(byte[] record)
+    {
+        var at = 1;
+        ReadVarint(record, ref at);
+        ReadVarint(record, ref at);
+        return BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(at));
+    }
+
     /// <summary>The ACL's index in the tree's table.</summary>
     public static int AclIndex(byte[] record)
     {

@@ -57,9 +57,11 @@ internal static class TreeMemory
     {
 
         var before = LiveBytes();
+        var timer = System.Diagnostics.Stopwatch.StartNew();
         var tree = Build(nodes, payload, parents);
+        var took = timer.Elapsed;
         var built = LiveBytes() - before;
-        Console.WriteLine(Line("built by applying creates", built, tree.NodeCount));
+        Console.WriteLine(Line("built by applying creates", built, tree.NodeCount, took));
 
         using var snapshot = new MemoryStream();
         tree.CaptureImage().WriteTo(snapshot);
@@ -67,9 +69,15 @@ internal static class TreeMemory
         tree = null;
         snapshot.Position = 0;
         before = LiveBytes();
+        var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        timer.Restart();
         var loaded = Tree.Load(snapshot, "snapshot in memory");
+        took = timer.Elapsed;
+        Console.Error.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"load: gen0/1/2 collections {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3}, paused {(GC.GetTotalPauseDuration() - gcs.Item4).TotalMilliseconds:F0} ms"));
         var after = LiveBytes() - before;
-        Console.WriteLine(Line("loaded from its snapshot", after, loaded.NodeCount));
+        Console.WriteLine(Line($"loaded from its snapshot ({snapshot.Length / 1048576.0:F1} MiB)", after, loaded.NodeCount, took));
         GC.KeepAlive(loaded);
         return loaded.Digest == digest ? 0 : 1;
     }
@@ -106,7 +114,7 @@ internal static class TreeMemory
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private static string Line(string what, long bytes, int count) => string.Create(
+    private static string Line(string what, long bytes, int count, TimeSpan took) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{what}: {count:N0} znodes, live heap {bytes / 1048576.0:F1} MiB ({bytes / 1e6:F1} MB), {(double)bytes / count:F0} bytes per znode");
+        $"{what}: {count:N0} znodes in {took.TotalSeconds:F2} s, live heap {bytes / 1048576.0:F1} MiB ({bytes / 1e6:F1} MB), {(double)bytes / count:F0} bytes per znode");
 }
