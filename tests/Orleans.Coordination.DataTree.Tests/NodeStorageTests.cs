@@ -139,6 +139,43 @@ public sealed class NodeStorageTests
     }
 
     [Fact]
+    public void Data_longer_than_the_inline_limit_moves_out_of_the_record_and_back_without_changing_what_clients_see()
+    {
+        var big = Enumerable.Range(0, NodeBox.InlineLimit + 1).Select(i => (byte)i).ToArray();
+        var bigger = Enumerable.Range(0, 5000).Select(i => (byte)(i * 7)).ToArray();
+        var h = new TreeHarness();
+        h.CreateOk("/big", big);
+        h.CreateOk("/small", [1]);
+        Assert.Equal(big, h.Tree.Get("/big")!.Data);
+        Assert.Equal(big.Length, h.StatOf("/big").DataLength);
+
+        Assert.Equal(ErrorCode.Ok, h.SetData("/small", bigger));
+        Assert.Equal(ErrorCode.Ok, h.SetData("/big", [2, 3]));
+        Assert.Equal(bigger, h.Tree.Get("/small")!.Data);
+        Assert.Equal([2, 3], h.Tree.Get("/big")!.Data);
+
+        // A child under a node whose data is out of line, an ACL change that keeps the data, and a snapshot of both.
+        Assert.Equal(ErrorCode.Ok, h.SetData("/big", bigger));
+        h.CreateOk("/big/child", big);
+        Assert.Equal(ErrorCode.Ok, h.ApplyRaw(new Protocol.Txn.SetAclTxn("/small", Acl.ReadAclUnsafe, 1))[0].Err);
+        Assert.Equal(bigger, h.Tree.Get("/small")!.Data);
+        Assert.Equal(["child"], h.Tree.Get("/big")!.Children);
+        Assert.Equal(ErrorCode.Ok, h.SetData("/big", null));
+        Assert.True(h.Tree.Get("/big")!.DataIsNull);
+        Assert.Equal(ErrorCode.Ok, h.SetData("/big", bigger));
+
+        var loaded = RoundTrip(h.Tree);
+        Assert.Equal(h.Tree.Digest, loaded.Digest);
+        foreach (var path in new[] { "/big", "/big/child", "/small" })
+        {
+            Assert.Equal(h.Tree.Get(path)!.Data, loaded.Get(path)!.Data);
+            Assert.Equal(h.StatOf(path), loaded.Get(path)!.ToStat());
+        }
+
+        Assert.Equal(Acl.ReadAclUnsafe, loaded.Get("/small")!.Acl);
+    }
+
+    [Fact]
     public void Null_and_empty_data_stay_apart_in_the_tree_and_in_snapshots()
     {
         var h = new TreeHarness();

@@ -16,7 +16,7 @@ public sealed class DataNode
 
     private readonly ReadOnlyMemory<byte> _data;
     private readonly bool _dataIsNull;
-    private readonly Branch? _branch;
+    private readonly NodeBox? _box;
 
     /// <summary>A node outside any tree (for computing digests and stats of given values).</summary>
     public DataNode(byte[]? data, IReadOnlyList<Acl> acl, long czxid, long ctime, long ephemeralOwner)
@@ -32,11 +32,11 @@ public sealed class DataNode
         EphemeralOwner = ephemeralOwner;
     }
 
-    internal DataNode(in NodeFields f, byte[] record, IReadOnlyList<Acl> acl, Branch? branch)
+    internal DataNode(in NodeFields f, ReadOnlyMemory<byte> data, IReadOnlyList<Acl> acl, NodeBox? box)
     {
-        _data = f.DataIsNull ? default : record.AsMemory(f.DataStart);
+        _data = data;
         _dataIsNull = f.DataIsNull;
-        _branch = branch;
+        _box = box;
         Acl = acl;
         Czxid = f.Czxid;
         Mzxid = f.Mzxid;
@@ -81,7 +81,7 @@ public sealed class DataNode
     /// <summary>Stored owner: session id, <see cref="EphemeralOwners.Container"/>, a TTL marker, or 0.</summary>
     public long EphemeralOwner { get; }
 
-    public int NumChildren => _branch?.Children.Count ?? 0;
+    public int NumChildren => _box?.ChildCount ?? 0;
 
     /// <summary>The children's names (decoded on each call).</summary>
     public IReadOnlyCollection<string> Children => List(namesOnly: true);
@@ -109,7 +109,7 @@ public sealed class DataNode
 
     private string[] List(bool namesOnly)
     {
-        if (_branch is not { Children.Count: > 0 } b)
+        if (_box is not { ChildCount: > 0 } b)
         {
             return NoChildren;
         }

@@ -70,13 +70,13 @@ public sealed partial class DataTree
             return OpResult.Fail(ErrorCode.NoNode);
         }
 
-        var parent = _nodes.SlotValue(parentSlot) as Branch;
+        var parent = _nodes.SlotValue(parentSlot) as NodeBox;
         if (parent?.Children.Find(path, hash) >= 0 || (parent is null && _nodes.Find(path, hash) >= 0))
         {
             return OpResult.Fail(ErrorCode.NodeExists);
         }
 
-        parent ??= BranchAt(parentSlot, parentPath, parentHash);
+        parent ??= BoxAt(parentSlot, parentPath, parentHash);
         Digest -= DigestOf(parent);
         parent.Cversion = c.ParentCversion;
         parent.Pzxid = h.Zxid;
@@ -92,11 +92,13 @@ public sealed partial class DataTree
             AclIndex = _acls.Acquire(c.Acl),
             DataIsNull = c.Data is null,
         };
-        var record = NodeRecord.Build(f, path, c.Data);
-        _nodes.Add(record, hash);
-        parent.Children.Add(record, hash);
+        object node = c.Data is { Length: > NodeBox.InlineLimit }
+            ? new NodeBox(NodeRecord.Build(f, path, []), f.Pzxid, f.Cversion) { Data = c.Data }
+            : NodeRecord.Build(f, path, c.Data);
+        _nodes.Add(node, hash);
+        parent.Children.Add(node, hash);
         Digest += DigestOf(parent);
-        Digest += DigestOf(record);
+        Digest += DigestOf(node);
         if (EphemeralOwners.IsSession(c.EphemeralOwner))
         {
             if (!_ephemerals.TryGetValue(c.EphemeralOwner, out var set))
@@ -117,7 +119,7 @@ public sealed partial class DataTree
         }
 
         Watches.NodeCreated(c.Path, _acls[f.AclIndex], _acls[NodeRecord.AclIndex(parent.Record)], h.Zxid);
-        return new OpResult(ErrorCode.Ok, c.Path, StatOf(record));
+        return new OpResult(ErrorCode.Ok, c.Path, StatOf(node));
     }
 
     private OpResult ApplyDelete(string path, long zxid)
@@ -130,7 +132,7 @@ public sealed partial class DataTree
         }
 
         var parentPath = ParentOf(bytes);
-        var parent = BranchAt(parentPath, NodeRecord.Hash(parentPath))!;
+        var parent = BoxAt(parentPath, NodeRecord.Hash(parentPath))!;
         var f = FieldsOf(node);
         Digest -= DigestOf(node);
         Digest -= DigestOf(parent);
@@ -178,8 +180,7 @@ public sealed partial class DataTree
         f.Mzxid = h.Zxid;
         f.Mtime = h.Time;
         f.DataIsNull = s.Data is null;
-        Replace(node, slot, bytes, hash, NodeRecord.Build(f, bytes, s.Data));
-        node = _nodes.SlotValue(slot);
+        node = Rewrite(node, slot, bytes, hash, f, s.Data, default);
         Digest += DigestOf(node);
         Watches.NodeDataChanged(s.Path, _acls[f.AclIndex], h.Zxid);
         return new OpResult(ErrorCode.Ok, s.Path, StatOf(node));
@@ -202,9 +203,9 @@ public sealed partial class DataTree
         f.AclIndex = _acls.Acquire(a.Acl);
         _acls.Release(old);
         f.Aversion = a.Version;
-        var record = NodeTable.RecordOf(node);
-        Replace(node, slot, bytes, hash, NodeRecord.Build(f, bytes, record.AsSpan(f.DataStart)));
-        node = _nodes.SlotValue(slot);
+        node = node is NodeBox { Data: { } external }
+            ? Rewrite(node, slot, bytes, hash, f, external, default)
+            : Rewrite(node, slot, bytes, hash, f, null, NodeTable.RecordOf(node).AsSpan(f.DataStart));
         Digest += DigestOf(node);
         return new OpResult(ErrorCode.Ok, a.Path, StatOf(node));
     }

@@ -54,16 +54,15 @@ public sealed partial class DataTree
             f.Version = -1;
         }
 
-        Replace(node, slot, path, hash, NodeRecord.Build(f, path, config));
+        Rewrite(node, slot, path, hash, f, config, default);
     }
 
     /// <summary>A node's digest contribution; see the remarks of this class for /zookeeper/config.</summary>
     private static ulong DigestOf(object entry)
     {
-        var record = NodeTable.RecordOf(entry);
         var f = FieldsOf(entry);
-        var path = record.AsSpan(f.PathStart, f.PathLength);
-        return path.SequenceEqual("/zookeeper/config"u8) ? ConfigNodeDigest : NodeDigest.Of(path, f, record.AsSpan(f.DataStart));
+        var path = NodeTable.RecordOf(entry).AsSpan(f.PathStart, f.PathLength);
+        return path.SequenceEqual("/zookeeper/config"u8) ? ConfigNodeDigest : NodeDigest.Of(path, f, DataOf(entry, f).Span);
     }
 
     /// <summary>/zookeeper/config as a fresh tree has it: empty (not null) data, READ for anyone, aversion -1.</summary>
@@ -72,5 +71,5 @@ public sealed partial class DataTree
 
     /// <summary>The snapshot record of /zookeeper/config: always the empty node (see the remarks of this class).</summary>
     private static TreeImage.NodeImage ConfigNodeImage() =>
-        new(NodeRecord.Build(new NodeFields { Aversion = -1 }, "/zookeeper/config"u8, []), Acl.ReadAclUnsafe, 0, 0, false);
+        new(NodeRecord.Build(new NodeFields { Aversion = -1 }, "/zookeeper/config"u8, []), null, Acl.ReadAclUnsafe, 0, 0, false);
 }

@@ -39,8 +39,11 @@ public sealed class TreeImage
 
     internal SessionEntry[] Sessions { get; }
 
-    /// <summary>A node's record (never changed once built), its ACL list, and a branch's child-change fields.</summary>
-    internal readonly record struct NodeImage(byte[] Record, IReadOnlyList<Acl> Acl, long Pzxid, int Cversion, bool IsBranch);
+    /// <summary>
+    /// A node's record (never changed once built), its data when kept outside the record (never changed either), its
+    /// ACL list, and a box's child-change fields.
+    /// </summary>
+    internal readonly record struct NodeImage(byte[] Record, byte[]? Data, IReadOnlyList<Acl> Acl, long Pzxid, int Cversion, bool IsBox);
 
     /// <summary>
     /// Writes the image: magic, header, then one length-prefixed record per node (by czxid; readers accept any
@@ -77,17 +80,17 @@ public sealed class TreeImage
             }
             else
             {
-                w.WriteBuffer(n.Record.AsSpan(s.DataStart));
+                w.WriteBuffer(n.Data is { } external ? external : n.Record.AsSpan(s.DataStart));
             }
 
             Acl.WriteList(w, n.Acl);
             w.WriteLong(s.Czxid);
             w.WriteLong(s.Mzxid);
-            w.WriteLong(n.IsBranch ? n.Pzxid : s.Pzxid);
+            w.WriteLong(n.IsBox ? n.Pzxid : s.Pzxid);
             w.WriteLong(s.Ctime);
             w.WriteLong(s.Mtime);
             w.WriteInt(s.Version);
-            w.WriteInt(n.IsBranch ? n.Cversion : s.Cversion);
+            w.WriteInt(n.IsBox ? n.Cversion : s.Cversion);
             w.WriteInt(s.Aversion);
             w.WriteLong(s.EphemeralOwner);
             w.EndFrame(f);
@@ -120,7 +123,7 @@ public sealed partial class DataTree
 
     /// <summary>
     /// Copies the tree's current state (apply thread). One pass over the nodes copying references and
-    /// a branch's two child-change fields: no record, data, path or ACL is copied. /zookeeper/config is captured empty, as a fresh tree has it
+    /// a box's two child-change fields: no record, data, path or ACL is copied. /zookeeper/config is captured empty, as a fresh tree has it
     /// (it is this silo's configuration, not replicated state: see <see cref="SetConfig"/>).
     /// </summary>
     public TreeImage CaptureImage()
@@ -133,9 +136,9 @@ public sealed partial class DataTree
             var record = NodeTable.RecordOf(e);
             nodes[i++] = NodeRecord.Path(record).SequenceEqual(configPath)
                 ? ConfigNodeImage()
-                : e is Branch b
-                    ? new(record, _acls[NodeRecord.AclIndex(record)], b.Pzxid, b.Cversion, true)
-                    : new(record, _acls[NodeRecord.AclIndex(record)], 0, 0, false);
+                : e is NodeBox b
+                    ? new(record, b.Data, _acls[NodeRecord.AclIndex(record)], b.Pzxid, b.Cversion, true)
+                    : new(record, null, _acls[NodeRecord.AclIndex(record)], 0, 0, false);
         }
 
         return new TreeImage(LastZxid, Digest, nodes, [.. _sessions.Values]);
@@ -242,7 +245,7 @@ public sealed partial class DataTree
 
     /// <summary>
     /// Puts the loaded records in the path table and links each to its parent (records come in any order). Every
-    /// parent first becomes a branch and counts its children, so each child set is sized once and no set receives an
+    /// parent first becomes a box and counts its children, so each child set is sized once and no set receives an
     /// entry that is replaced afterwards; then the children go in. The passes run over the records in the order they
     /// were allocated (memory order) with each path's hash computed once.
     /// </summary>
@@ -270,7 +273,7 @@ public sealed partial class DataTree
         }
 
         var parentSlots = slots.AsSpan().ToArray();
-        var counts = new Dictionary<Branch, int>(ReferenceEqualityComparer.Instance);
+        var counts = new Dictionary<NodeBox, int>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < n; i++)
         {
             var path = NodeRecord.Path(records[i]);
@@ -286,9 +289,9 @@ public sealed partial class DataTree
                 throw new SnapshotFormatException($"{source}: node {Encoding.UTF8.GetString(path)} has no parent");
             }
 
-            if (_nodes.SlotValue(slot) is not Branch parent)
+            if (_nodes.SlotValue(slot) is not NodeBox parent)
             {
-                parent = NewBranch((byte[])_nodes.SlotValue(slot));
+                parent = NewBox((byte[])_nodes.SlotValue(slot));
                 _nodes.SetSlot(slot, parent);
             }
 
@@ -304,20 +307,20 @@ public sealed partial class DataTree
         {
             if (parentSlots[i] != slots[i])
             {
-                ((Branch)_nodes.SlotValue(parentSlots[i])).Children.Add(_nodes.SlotValue(slots[i]), hashes[i]);
+                ((NodeBox)_nodes.SlotValue(parentSlots[i])).Children.Add(_nodes.SlotValue(slots[i]), hashes[i]);
             }
         }
 
         if (_nodes.SlotValue(rootSlot) is byte[] rootRecord)
         {
-            _nodes.SetSlot(rootSlot, NewBranch(rootRecord));
+            _nodes.SetSlot(rootSlot, NewBox(rootRecord));
         }
     }
 
-    private static Branch NewBranch(byte[] record)
+    private static NodeBox NewBox(byte[] record)
     {
         var f = NodeRecord.Decode(record);
-        return new Branch(record, f.Pzxid, f.Cversion);
+        return new NodeBox(record, f.Pzxid, f.Cversion);
     }
 
     private byte[] LoadNode(ReadOnlySpan<byte> record, SnapshotAclReader acls)

@@ -15,7 +15,7 @@ public sealed record SessionEntry(long SessionId, int TimeOut, byte[] Passwd);
 /// </summary>
 /// <remarks>
 /// Each znode is one <see cref="NodeRecord"/> (a byte array holding its stat, path and data), or a
-/// <see cref="Branch"/> around that record once it has children. The path table and every parent's child set are
+/// <see cref="NodeBox"/> around that record once it has children or data longer than <see cref="NodeBox.InlineLimit"/>. The path table and every parent's child set are
 /// <see cref="NodeTable"/>s of those entries, keyed by the path inside the record.
 /// </remarks>
 public sealed partial class DataTree
@@ -34,7 +34,7 @@ public sealed partial class DataTree
     public DataTree()
     {
         // As in ZooKeeper: the system nodes hold empty (not null) data, and /zookeeper/config has aversion -1.
-        var root = new Branch(NodeRecord.Build(default, "/"u8, []), 0, 0);
+        var root = new NodeBox(NodeRecord.Build(default, "/"u8, []), 0, 0);
         _nodes.Add(root, NodeRecord.Hash("/"u8));
         AddSystemNode(NodeRecord.Build(default, "/zookeeper"u8, []));
         AddSystemNode(NodeRecord.Build(default, "/zookeeper/quota"u8, []));
@@ -94,20 +94,20 @@ public sealed partial class DataTree
     /// <summary>Number of descendants of <paramref name="path"/> (not counting itself).</summary>
     public int CountDescendants(string path)
     {
-        if (Find(path) is not Branch start)
+        if (Find(path) is not NodeBox { ChildCount: > 0 } start)
         {
             return 0;
         }
 
         var total = 0;
-        var stack = new Stack<Branch>();
+        var stack = new Stack<NodeBox>();
         stack.Push(start);
         while (stack.Count > 0)
         {
             foreach (var child in stack.Pop().Children)
             {
                 total++;
-                if (child is Branch b)
+                if (child is NodeBox { ChildCount: > 0 } b)
                 {
                     stack.Push(b);
                 }
@@ -120,10 +120,10 @@ public sealed partial class DataTree
     /// <summary>Sets the zxid a freshly loaded snapshot or a recovered log reached.</summary>
     public void SetLastZxid(long zxid) => LastZxid = zxid;
 
-    /// <summary>The stat of an entry: its record's, with a branch's child-change fields laid over it.</summary>
+    /// <summary>The stat of an entry: its record's, with a box's child-change fields laid over it.</summary>
     private static NodeFields FieldsOf(object entry)
     {
-        if (entry is Branch b)
+        if (entry is NodeBox b)
         {
             var f = NodeRecord.Decode(b.Record);
             f.Pzxid = b.Pzxid;
@@ -137,14 +137,17 @@ public sealed partial class DataTree
     private DataNode View(object entry)
     {
         var f = FieldsOf(entry);
-        return new DataNode(f, NodeTable.RecordOf(entry), _acls[f.AclIndex], entry as Branch);
+        return new DataNode(f, DataOf(entry, f), _acls[f.AclIndex], entry as NodeBox);
     }
+
+    /// <summary>The data of an entry: in its box's own array, or the record's data region (empty for null data).</summary>
+    private static ReadOnlyMemory<byte> DataOf(object entry, in NodeFields f) =>
+        entry is NodeBox { Data: { } data } ? data : NodeTable.RecordOf(entry).AsMemory(f.DataStart);
 
     private static Stat StatOf(object entry)
     {
         var f = FieldsOf(entry);
-        var n = entry is Branch b ? b.Children.Count : 0;
-        var record = NodeTable.RecordOf(entry);
+        var n = entry is NodeBox b ? b.ChildCount : 0;
         return new Stat(
             f.Czxid,
             f.Mzxid,
@@ -154,7 +157,7 @@ public sealed partial class DataTree
             unchecked((f.Cversion * 2) - n),
             f.Aversion,
             EphemeralOwners.Visible(f.EphemeralOwner),
-            record.Length - f.DataStart,
+            DataOf(entry, f).Length,
             n,
             f.Pzxid);
     }
@@ -190,26 +193,26 @@ public sealed partial class DataTree
     /// The branch of the node at <paramref name="path"/>, turning a leaf into one (the parent's child set and the path
     /// table then hold the branch). Null if there is no such node.
     /// </summary>
-    private Branch? BranchAt(ReadOnlySpan<byte> path, uint hash)
+    private NodeBox? BoxAt(ReadOnlySpan<byte> path, uint hash)
     {
         var slot = _nodes.Find(path, hash);
-        return slot < 0 ? null : BranchAt(slot, path, hash);
+        return slot < 0 ? null : BoxAt(slot, path, hash);
     }
 
     /// <summary>The branch of the node in <paramref name="slot"/> of the path table (see the overload by path).</summary>
-    private Branch BranchAt(int slot, ReadOnlySpan<byte> path, uint hash)
+    private NodeBox BoxAt(int slot, ReadOnlySpan<byte> path, uint hash)
     {
         var entry = _nodes.SlotValue(slot);
-        if (entry is Branch b)
+        if (entry is NodeBox b)
         {
             return b;
         }
 
         var record = (byte[])entry;
         var f = NodeRecord.Decode(record);
-        var branch = new Branch(record, f.Pzxid, f.Cversion);
+        var branch = new NodeBox(record, f.Pzxid, f.Cversion);
         _nodes.SetSlot(slot, branch);
-        if (path.Length > 1 && _nodes.Get(ParentOf(path), NodeRecord.Hash(ParentOf(path))) is Branch parent)
+        if (path.Length > 1 && _nodes.Get(ParentOf(path), NodeRecord.Hash(ParentOf(path))) is NodeBox parent)
         {
             parent.Children.Replace(path, hash, branch);
         }
@@ -217,20 +220,37 @@ public sealed partial class DataTree
         return branch;
     }
 
-    /// <summary>Puts a rebuilt record in the place of the node's current one.</summary>
-    private void Replace(object entry, int slot, ReadOnlySpan<byte> path, uint hash, byte[] record)
+    /// <summary>
+    /// Stores the node with new stat <paramref name="f"/> and data: <paramref name="data"/> when given (null data when
+    /// <paramref name="f"/> says so), else <paramref name="keep"/>'s bytes. Data longer than
+    /// <see cref="NodeBox.InlineLimit"/> given as an array is kept as that array; anything else goes in the record.
+    /// Returns the node's entry afterwards.
+    /// </summary>
+    private object Rewrite(object entry, int slot, ReadOnlySpan<byte> path, uint hash, NodeFields f, byte[]? data, ReadOnlySpan<byte> keep)
     {
-        if (entry is Branch b)
+        var external = !f.DataIsNull && data is { Length: > NodeBox.InlineLimit };
+        var inline = external ? default : data is not null ? data : keep;
+        var record = NodeRecord.Build(f, path, inline);
+        if (entry is NodeBox box)
         {
-            b.Record = record;
-            return;
+            box.Record = record;
+            box.Data = external ? data : null;
+            return box;
         }
 
-        _nodes.SetSlot(slot, record);
-        if (_nodes.Get(ParentOf(path), NodeRecord.Hash(ParentOf(path))) is Branch parent)
+        object replacement = record;
+        if (external)
         {
-            parent.Children.Replace(path, hash, record);
+            replacement = new NodeBox(record, f.Pzxid, f.Cversion) { Data = data };
         }
+
+        _nodes.SetSlot(slot, replacement);
+        if (_nodes.Get(ParentOf(path), NodeRecord.Hash(ParentOf(path))) is NodeBox parent)
+        {
+            parent.Children.Replace(path, hash, replacement);
+        }
+
+        return replacement;
     }
 
     private void AddSystemNode(byte[] record)
@@ -238,6 +258,6 @@ public sealed partial class DataTree
         var path = NodeRecord.Path(record);
         var hash = NodeRecord.Hash(path);
         _nodes.Add(record, hash);
-        BranchAt(ParentOf(path), NodeRecord.Hash(ParentOf(path)))!.Children.Add(record, hash);
+        BoxAt(ParentOf(path), NodeRecord.Hash(ParentOf(path)))!.Children.Add(record, hash);
     }
 }

@@ -1,23 +1,34 @@
 namespace Orleans.Coordination.DataTree.Tree;
 
 /// <summary>
-/// A znode that has (or had) children: its record, its children and the two stat fields child changes move. Those
-/// two live here rather than in the record so that creating or deleting a child does not copy the parent's data.
+/// A znode that needs more than its record: it has (or had) children, or its data is larger than
+/// <see cref="InlineLimit"/> and is kept as its own array (the array the txn carried: no copy per setData). The two
+/// stat fields child changes move live here rather than in the record, so a child create or delete builds nothing.
 /// </summary>
-internal sealed class Branch(byte[] record, long pzxid, int cversion)
+internal sealed class NodeBox(byte[] record, long pzxid, int cversion)
 {
+    /// <summary>Data up to this many bytes goes inside the record; longer data stays in its own array.</summary>
+    public const int InlineLimit = 256;
+
+    private NodeTable? _children;
+
     public byte[] Record { get; set; } = record;
+
+    /// <summary>The data when kept outside the record (the record's data region is then empty); else null.</summary>
+    public byte[]? Data { get; set; }
 
     public long Pzxid { get; set; } = pzxid;
 
     public int Cversion { get; set; } = cversion;
 
-    public NodeTable Children { get; } = new();
+    public NodeTable Children => _children ??= new();
+
+    public int ChildCount => _children?.Count ?? 0;
 }
 
 /// <summary>
 /// A set of znodes keyed by path, open addressing with linear probing over one array of references. An entry is the
-/// node's record (<c>byte[]</c>) or its <see cref="Branch"/>; the key is the path inside the record, so the table
+/// node's record (<c>byte[]</c>) or its <see cref="NodeBox"/>; the key is the path inside the record, so the table
 /// costs a reference and the 32-bit hash per slot and holds no strings. The hashes let probes skip other paths without
 /// reading their records and let the table grow without reading every record again (with only a one-byte tag beside
 /// each slot, growing a table of a million entries re-read them all and made 1M creates 40% slower).
@@ -34,7 +45,7 @@ internal sealed class NodeTable
 
     public int Count { get; private set; }
 
-    public static byte[] RecordOf(object entry) => entry as byte[] ?? ((Branch)entry).Record;
+    public static byte[] RecordOf(object entry) => entry as byte[] ?? ((NodeBox)entry).Record;
 
     /// <summary>Makes room for <paramref name="count"/> entries without growing.</summary>
     public void EnsureCapacity(int count)
