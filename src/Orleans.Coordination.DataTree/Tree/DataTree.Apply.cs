@@ -99,27 +99,32 @@ public sealed partial class DataTree
         parent.Children.Add(node, hash);
         Digest += DigestOf(parent);
         Digest += DigestOf(node);
-        if (EphemeralOwners.IsSession(c.EphemeralOwner))
-        {
-            if (!_ephemerals.TryGetValue(c.EphemeralOwner, out var set))
-            {
-                set = new HashSet<string>(StringComparer.Ordinal);
-                _ephemerals[c.EphemeralOwner] = set;
-            }
-
-            set.Add(c.Path);
-        }
-        else if (EphemeralOwners.IsContainer(c.EphemeralOwner))
-        {
-            _containers.Add(c.Path);
-        }
-        else if (EphemeralOwners.IsTtl(c.EphemeralOwner))
-        {
-            _ttls.Add(c.Path);
-        }
-
+        TrackOwner(c.EphemeralOwner, c.Path);
         Watches.NodeCreated(c.Path, _acls[f.AclIndex], _acls[NodeRecord.AclIndex(parent.Record)], h.Zxid);
         return new OpResult(ErrorCode.Ok, c.Path, StatOf(node));
+    }
+
+    /// <summary>Files a new node under its owner: a session's ephemerals, the containers or the TTL nodes.</summary>
+    private void TrackOwner(long owner, string path)
+    {
+        if (EphemeralOwners.IsSession(owner))
+        {
+            if (!_ephemerals.TryGetValue(owner, out var set))
+            {
+                set = new HashSet<string>(StringComparer.Ordinal);
+                _ephemerals[owner] = set;
+            }
+
+            set.Add(path);
+        }
+        else if (EphemeralOwners.IsContainer(owner))
+        {
+            _containers.Add(path);
+        }
+        else if (EphemeralOwners.IsTtl(owner))
+        {
+            _ttls.Add(path);
+        }
     }
 
     private OpResult ApplyDelete(string path, long zxid)

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Orleans.Coordination.Protocol;
 using Orleans.Coordination.Protocol.Jute;
 using Orleans.Coordination.Protocol.Records;
 
@@ -355,26 +354,7 @@ public sealed partial class DataTree
             return node;
         }
 
-        var pathText = Encoding.UTF8.GetString(path);
-        if (EphemeralOwners.IsSession(f.EphemeralOwner))
-        {
-            if (!_ephemerals.TryGetValue(f.EphemeralOwner, out var set))
-            {
-                set = new HashSet<string>(StringComparer.Ordinal);
-                _ephemerals[f.EphemeralOwner] = set;
-            }
-
-            set.Add(pathText);
-        }
-        else if (EphemeralOwners.IsContainer(f.EphemeralOwner))
-        {
-            _containers.Add(pathText);
-        }
-        else if (EphemeralOwners.IsTtl(f.EphemeralOwner))
-        {
-            _ttls.Add(pathText);
-        }
-
+        TrackOwner(f.EphemeralOwner, Encoding.UTF8.GetString(path));
         return node;
     }
 

@@ -1,7 +1,4 @@
 using System.Globalization;
-using Orleans.Coordination.Protocol;
-using Orleans.Coordination.Protocol.Records;
-using Orleans.Coordination.Protocol.Txn;
 using Tree = Orleans.Coordination.DataTree.Tree.DataTree;
 
 namespace Orleans.Coordination.Benchmarks.Micro;
@@ -87,25 +84,21 @@ internal static class TreeMemory
         var tree = new Tree();
         var random = new Random(7);
         var counter = 1;
-        tree.Apply(Create(counter++, "/bench", [], 1));
+        tree.Apply(TreeTxns.Create(counter++, "/bench", [], 1));
         for (var p = 0; p < parents; p++)
         {
-            tree.Apply(Create(counter++, $"/bench/d{p}", [], p + 1));
+            tree.Apply(TreeTxns.Create(counter++, $"/bench/d{p}", [], p + 1));
         }
 
         for (var n = 0; n < nodes; n++)
         {
             var data = new byte[payload];
             random.NextBytes(data);
-            tree.Apply(Create(counter++, $"/bench/d{n % parents}/c{n / parents}", data, (n / parents) + 1));
+            tree.Apply(TreeTxns.Create(counter++, $"/bench/d{n % parents}/c{n / parents}", data, (n / parents) + 1));
         }
 
         return tree;
     }
-
-    private static Transaction Create(int counter, string path, byte[] data, int parentCversion) => new(
-        new TxnHeader(TreeTxns.SessionId, counter, TreeTxns.Zxid(counter), 1_700_000_000_000 + counter, TxnType.Create),
-        new CreateTxn(path, data, Acl.OpenAclUnsafe, 0, parentCversion, OpCode.Create));
 
     private static long LiveBytes()
     {
