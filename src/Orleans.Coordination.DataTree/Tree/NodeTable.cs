@@ -36,7 +36,7 @@ internal sealed class NodeBox(byte[] record, long pzxid, int cversion)
 /// </summary>
 internal sealed class NodeTable
 {
-    private const double MaxLoad = 0.75;
+    private const double MaxLoad = 0.8;
 
     private static readonly object?[] Empty = [];
 
@@ -118,7 +118,7 @@ internal sealed class NodeTable
     {
         if (Count + 1 > _slots.Length * MaxLoad)
         {
-            Resize(Math.Max(8, _slots.Length * 2));
+            Resize(Math.Max(8, (int)Math.Min(int.MaxValue, _slots.Length * 3L / 2)));
         }
 
         Count++;
