@@ -1,58 +1,106 @@
+using System.Diagnostics;
+
 namespace Orleans.Coordination.Benchmarks;
 
-/// <summary>Collects latencies (microsecond resolution) and errors; one per connection, merged at the end.</summary>
+/// <summary>
+/// Collects latencies (microsecond resolution) and errors of one connection over a measured window; merged at the end.
+/// Throughput counts the replies that arrive inside the window. Latency also covers the requests still in flight when
+/// the window closes: their replies, however late, are latency samples (a stall across the end of the window must
+/// show in p99 and max rather than drop out), and a request never answered counts its age when the run gave up.
+/// </summary>
 internal sealed class LatencyRecorder
 {
     private readonly List<int> _micros = new(1 << 16);
+    private long _windowStart;
+    private long _windowEnd;
 
-    public bool Recording { get; set; }
-
-    /// <summary>Error replies plus lost requests.</summary>
+    /// <summary>Error replies plus lost requests inside the window.</summary>
     public long Errors { get; private set; }
 
     /// <summary>Requests in flight on a connection that closed before their replies came.</summary>
     public long Lost { get; private set; }
 
-    public int Count => _micros.Count;
+    /// <summary>Replies inside the window (the throughput's count).</summary>
+    public long Count { get; private set; }
 
-    public void Record(TimeSpan latency, bool error)
+    /// <summary>Requests in flight when the window closed (answered later or never; latency samples, not throughput).</summary>
+    public long Late { get; private set; }
+
+    /// <summary>Opens the window (any thread).</summary>
+    public void Start(long timestamp) => Volatile.Write(ref _windowStart, timestamp);
+
+    /// <summary>Closes the window (any thread).</summary>
+    public void Stop(long timestamp) => Volatile.Write(ref _windowEnd, timestamp);
+
+    /// <summary>A reply at <paramref name="now"/> to the request sent at <paramref name="sent"/> (Stopwatch timestamps).</summary>
+    public void Record(long sent, long now, bool error)
     {
-        if (!Recording)
+        var start = Volatile.Read(ref _windowStart);
+        var end = Volatile.Read(ref _windowEnd);
+        if (start == 0 || now < start)
         {
             return;
         }
 
-        _micros.Add((int)Math.Min(int.MaxValue, latency.Ticks / 10));
-        if (error)
+        if (end == 0 || now <= end)
         {
+            Count++;
+            Add(sent, now);
+            if (error)
+            {
+                Errors++;
+            }
+        }
+        else if (sent <= end)
+        {
+            Late++;
+            Add(sent, now);
+        }
+    }
+
+    /// <summary>A request sent at <paramref name="sent"/> that the run stopped waiting for at <paramref name="now"/>.</summary>
+    public void RecordUnanswered(long sent, long now)
+    {
+        var end = Volatile.Read(ref _windowEnd);
+        if (Volatile.Read(ref _windowStart) != 0 && end != 0 && sent <= end)
+        {
+            Late++;
+            Lost++;
             Errors++;
+            Add(sent, now);
         }
     }
 
     /// <summary>Counts <paramref name="requests"/> that will never be answered as errors (no latency sample).</summary>
     public void RecordLost(int requests)
     {
-        if (!Recording)
+        var now = Stopwatch.GetTimestamp();
+        var start = Volatile.Read(ref _windowStart);
+        var end = Volatile.Read(ref _windowEnd);
+        if (start != 0 && now >= start && (end == 0 || now <= end))
         {
-            return;
+            Lost += requests;
+            Errors += requests;
         }
-
-        Lost += requests;
-        Errors += requests;
     }
 
-    public static (long Count, long Errors, long Lost, double P50, double P99, double P999, double Max) Merge(IEnumerable<LatencyRecorder> recorders)
+    private void Add(long sent, long now) =>
+        _micros.Add((int)Math.Min(int.MaxValue, Stopwatch.GetElapsedTime(sent, now).Ticks / 10));
+
+    public static (long Count, long Errors, long Lost, long Late, double P50, double P99, double P999, double Max) Merge(IEnumerable<LatencyRecorder> recorders)
     {
         var all = recorders.SelectMany(r => r._micros).ToArray();
+        var count = recorders.Sum(r => r.Count);
         var errors = recorders.Sum(r => r.Errors);
         var lost = recorders.Sum(r => r.Lost);
+        var late = recorders.Sum(r => r.Late);
         if (all.Length == 0)
         {
-            return (0, errors, lost, 0, 0, 0, 0);
+            return (count, errors, lost, late, 0, 0, 0, 0);
         }
 
         Array.Sort(all);
         double At(double q) => all[Math.Min(all.Length - 1, (int)(q * all.Length))] / 1000.0;
-        return (all.Length, errors, lost, At(0.50), At(0.99), At(0.999), all[^1] / 1000.0);
+        return (count, errors, lost, late, At(0.50), At(0.99), At(0.999), all[^1] / 1000.0);
     }
 }

@@ -173,14 +173,27 @@ internal sealed class LoadConnection : IAsyncDisposable
                         continue;
                     }
 
-                    var started = sent.Dequeue();
-                    recorder.Record(Stopwatch.GetElapsedTime(started), err != 0);
+                    recorder.Record(sent.Dequeue(), Stopwatch.GetTimestamp(), err != 0);
                 }
                 while (sent.Count > 0 && HasBufferedFrame());
             }
             catch (Exception e) when (IsConnectionFailure(e))
             {
-                recorder.RecordLost(sent.Count);
+                if (stop.IsCancellationRequested)
+                {
+                    // The drain gave up (or the connection closed while draining): what was sent before the
+                    // window closed and never answered still counts, with its age now as its latency.
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var s in sent)
+                    {
+                        recorder.RecordUnanswered(s, now);
+                    }
+                }
+                else
+                {
+                    recorder.RecordLost(sent.Count);
+                }
+
                 sent.Clear();
                 if (stop.IsCancellationRequested || !await ReconnectAsync(stop))
                 {
