@@ -105,6 +105,17 @@ server_list() {
   echo "$list,127.0.0.1:$((base + leader))"
 }
 
+# server_warnings SYSTEM WORKLOAD: when a run had errors, the servers' warnings and role changes, so that
+# the cause is on record even when WORKDIR is removed afterwards.
+server_warnings() {
+  local system="$1" w="$2" logs=()
+  grep -q 'errors=0 ' "$work/$system-$w.txt" && return 0
+  if [[ "$system" == ours ]]; then logs=("$work"/ours/s*/silo.log); else logs=("$work"/zk/zk*/zk.log); fi
+  echo "bench.sh: $system $w had errors; the servers' warnings and role changes (last 20):"
+  grep -H -E 'warn|WARN|ERROR|fail|serving as|LEADING|FOLLOWING|LOOKING|Closing connection|Expiring session|closeSession' \
+    "${logs[@]}" 2>/dev/null | tail -n 20 | cut -c1-300 || true
+}
+
 run_workloads() {
   local system="$1" servers="$2" w
   for w in $workloads; do
@@ -118,6 +129,7 @@ run_workloads() {
     generator_pid=$!
     if wait "$generator_pid"; then
       cat "$work/$system-$w.txt"
+      server_warnings "$system" "$w"
     else
       echo "bench.sh: $system $w failed; last lines:" >&2
       tail -n 20 "$work/$system-$w.txt" >&2
