@@ -136,10 +136,19 @@ internal sealed class LoadConnection : IAsyncDisposable
         using var drain = new CancellationTokenSource();
         using var onStop = stop.Register(() => drain.CancelAfter(DrainTimeout));
         var seq = 0;
+        var rounds = 0;
         while (!stop.IsCancellationRequested || sent.Count > 0)
         {
             try
             {
+                if ((++rounds & 15) == 0)
+                {
+                    // Socket reads complete synchronously while replies are buffered, so a connection to a fast
+                    // server could keep a thread-pool thread to itself and starve the others for seconds (their
+                    // replies waiting in the socket buffers count as server latency): take turns.
+                    await Task.Yield();
+                }
+
                 w.Clear();
                 while (!stop.IsCancellationRequested && sent.Count < inFlight)
                 {

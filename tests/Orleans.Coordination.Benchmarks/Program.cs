@@ -101,6 +101,7 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
     var runs = connections.Select((c, i) =>
         c.RunAsync(o.InFlight, new Workload(o.Op, o.Op is "create" or "delete" ? $"{prefix}/d{i}" : prefix, o.Keys, payload, o.ReadPercent), recorders[i], stop.Token)).ToList();
     await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
+    var pausedBefore = GC.GetTotalPauseDuration();
     var windowStart = Stopwatch.GetTimestamp();
     foreach (var r in recorders)
     {
@@ -115,6 +116,7 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
     }
 
     var elapsed = Stopwatch.GetElapsedTime(windowStart, windowEnd);
+    var generatorPaused = GC.GetTotalPauseDuration() - pausedBefore;
     stop.Cancel();
     await Task.WhenAll(runs);
     var reconnects = connections.Sum(c => c.Reconnects);
@@ -128,6 +130,7 @@ static async Task<BenchResult> RunLoadAsync(BenchOptions o)
     {
         Lost = lost,
         Late = late,
+        GeneratorGcPauseMs = generatorPaused.TotalMilliseconds,
         Reconnects = reconnects,
     };
 }
@@ -226,9 +229,12 @@ internal sealed record BenchResult(
     /// </summary>
     public long Late { get; init; }
 
+    /// <summary>The load generator's own GC pauses during the window (its requests' latencies include them).</summary>
+    public double GeneratorGcPauseMs { get; init; }
+
     /// <summary>Sessions opened again after the server closed one, over the whole run.</summary>
     public int Reconnects { get; init; }
 
     public string ToText() => string.Create(CultureInfo.InvariantCulture,
-        $"{Op,-7} conns={Connections} inflight={InFlight} payload={Payload}B: {Throughput,10:F0} ops/s  p50={P50Ms:F3} ms  p99={P99Ms:F3} ms  p99.9={P999Ms:F3} ms  max={MaxMs:F1} ms  errors={Errors} (lost={Lost})  reconnects={Reconnects}  ({Requests} in {Seconds:F1} s{(Late > 0 ? $", {Late} in flight at the end" : "")})");
+        $"{Op,-7} conns={Connections} inflight={InFlight} payload={Payload}B: {Throughput,10:F0} ops/s  p50={P50Ms:F3} ms  p99={P99Ms:F3} ms  p99.9={P999Ms:F3} ms  max={MaxMs:F1} ms  errors={Errors} (lost={Lost})  reconnects={Reconnects}  ({Requests} in {Seconds:F1} s{(Late > 0 ? $", {Late} in flight at the end" : "")}; generator GC pauses {GeneratorGcPauseMs:F0} ms)");
 }
