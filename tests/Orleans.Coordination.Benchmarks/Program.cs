@@ -230,11 +230,11 @@ internal sealed record BenchResult(
     public long Late { get; init; }
 
     /// <summary>The load generator's own GC pauses during the window (its requests' latencies include them).</summary>
-    public double GeneratorGcPauseMs { get; init; }
+    public double? GeneratorGcPauseMs { get; init; }
 
     /// <summary>Sessions opened again after the server closed one, over the whole run.</summary>
     public int Reconnects { get; init; }
 
     public string ToText() => string.Create(CultureInfo.InvariantCulture,
-        $"{Op,-7} conns={Connections} inflight={InFlight} payload={Payload}B: {Throughput,10:F0} ops/s  p50={P50Ms:F3} ms  p99={P99Ms:F3} ms  p99.9={P999Ms:F3} ms  max={MaxMs:F1} ms  errors={Errors} (lost={Lost})  reconnects={Reconnects}  ({Requests} in {Seconds:F1} s{(Late > 0 ? $", {Late} in flight at the end" : "")}; generator GC pauses {GeneratorGcPauseMs:F0} ms)");
+        $"{Op,-7} conns={Connections} inflight={InFlight} payload={Payload}B: {Throughput,10:F0} ops/s  p50={P50Ms:F3} ms  p99={P99Ms:F3} ms  p99.9={P999Ms:F3} ms  max={MaxMs:F1} ms  errors={Errors} (lost={Lost})  reconnects={Reconnects}  ({Requests} in {Seconds:F1} s{(Late > 0 ? $", {Late} in flight at the end" : "")}{(GeneratorGcPauseMs is { } gc ? $"; generator GC pauses {gc:F0} ms" : "")})");
 }
