@@ -14,7 +14,7 @@ internal sealed class LatencyRecorder
     private long _windowStart;
     private long _windowEnd;
 
-    /// <summary>Error replies plus lost requests inside the window.</summary>
+    /// <summary>Error replies and lost requests (inside the window, or in flight when it closed).</summary>
     public long Errors { get; private set; }
 
     /// <summary>Requests in flight on a connection that closed before their replies came.</summary>
@@ -42,19 +42,25 @@ internal sealed class LatencyRecorder
             return;
         }
 
-        if (end == 0 || now <= end)
+        var inWindow = end == 0 || now <= end;
+        if (!inWindow && sent > end)
+        {
+            return;
+        }
+
+        if (inWindow)
         {
             Count++;
-            Add(sent, now);
-            if (error)
-            {
-                Errors++;
-            }
         }
-        else if (sent <= end)
+        else
         {
             Late++;
-            Add(sent, now);
+        }
+
+        Add(sent, now);
+        if (error)
+        {
+            Errors++;
         }
     }
 

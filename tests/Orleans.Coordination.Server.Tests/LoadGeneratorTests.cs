@@ -40,13 +40,13 @@ public sealed class LoadGeneratorTests
     {
         await using var silo = await TestSilo.StartAsync(o => o.ClientPort = 0);
         var core = silo.Host.Core;
-        var run = RunAsync(silo, "--op", "set", "--connections", "1", "--inflight", "4", "--payload", "100", "--keys", "5", "--duration", "3", "--warmup", "0");
+        var run = RunAsync(silo, "--op", "set", "--connections", "1", "--inflight", "4", "--payload", "100", "--keys", "5", "--duration", "4", "--warmup", "0");
 
         // Once sets flow (the window is open), freeze the apply loop past the window's end: the 4 sets in flight are
         // answered only after the window has closed.
         using (var deadline = new CancellationTokenSource(RunTimeout))
         {
-            while ((core.Tree.LastZxid & 0xFFFF_FFFF) < 200 && !run.IsCompleted) // txns in this epoch; setup is < 10
+            while ((core.Tree.LastZxid & 0xFFFF_FFFF) < 50 && !run.IsCompleted) // txns in this epoch; setup is < 10
             {
                 await Task.Delay(5, deadline.Token);
             }
@@ -54,15 +54,15 @@ public sealed class LoadGeneratorTests
 
         Assert.False(run.IsCompleted, "the run ended before its sets were seen");
         core.Pause();
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(TimeSpan.FromSeconds(5));
         core.Resume();
         var r = await run;
 
         Assert.Equal(0, r.GetProperty("Errors").GetInt64());
         Assert.Equal(4, r.GetProperty("Late").GetInt64());
-        Assert.True(r.GetProperty("MaxMs").GetDouble() >= 3500, r.ToString()); // not dropped for landing after the window
-        Assert.True(r.GetProperty("P50Ms").GetDouble() < 1000, r.ToString());
-        Assert.True(r.GetProperty("Requests").GetInt64() > 200, r.ToString());
+        Assert.True(r.GetProperty("MaxMs").GetDouble() >= 4500, r.ToString()); // not dropped for landing after the window
+        Assert.True(r.GetProperty("P50Ms").GetDouble() < 1000, r.ToString()); // the sets before the stall
+        Assert.True(r.GetProperty("Requests").GetInt64() >= 20, r.ToString()); // in-window replies only
     }
 
     [Fact]
