@@ -271,7 +271,7 @@ public sealed partial class DataTree
             throw new SnapshotFormatException($"{source}: no root node");
         }
 
-        var parentSlots = slots.AsSpan().ToArray();
+        var parentSlots = (int[])slots.Clone(); // the root keeps its own slot: "no parent"
         var counts = new Dictionary<NodeBox, int>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < n; i++)
         {
@@ -349,12 +349,11 @@ public sealed partial class DataTree
         };
         var node = NodeRecord.Build(f, path, data);
         Digest += DigestOf(node);
-        if (f.EphemeralOwner == 0)
+        if (f.EphemeralOwner != 0)
         {
-            return node;
+            TrackOwner(f.EphemeralOwner, Encoding.UTF8.GetString(path));
         }
 
-        TrackOwner(f.EphemeralOwner, Encoding.UTF8.GetString(path));
         return node;
     }
 

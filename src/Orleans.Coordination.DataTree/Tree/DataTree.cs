@@ -190,8 +190,8 @@ public sealed partial class DataTree
     }
 
     /// <summary>
-    /// The branch of the node at <paramref name="path"/>, turning a leaf into one (the parent's child set and the path
-    /// table then hold the branch). Null if there is no such node.
+    /// The box of the node at <paramref name="path"/>, turning a bare record into one (the parent's child set and the
+    /// path table then hold the box). Null if there is no such node.
     /// </summary>
     private NodeBox? BoxAt(ReadOnlySpan<byte> path, uint hash)
     {
@@ -199,7 +199,7 @@ public sealed partial class DataTree
         return slot < 0 ? null : BoxAt(slot, path, hash);
     }
 
-    /// <summary>The branch of the node in <paramref name="slot"/> of the path table (see the overload by path).</summary>
+    /// <summary>The box of the node in <paramref name="slot"/> of the path table (see the overload by path).</summary>
     private NodeBox BoxAt(int slot, ReadOnlySpan<byte> path, uint hash)
     {
         var entry = _nodes.SlotValue(slot);
@@ -208,16 +208,14 @@ public sealed partial class DataTree
             return b;
         }
 
-        var record = (byte[])entry;
-        var f = NodeRecord.Decode(record);
-        var branch = new NodeBox(record, f.Pzxid, f.Cversion);
-        _nodes.SetSlot(slot, branch);
+        var box = NewBox((byte[])entry);
+        _nodes.SetSlot(slot, box);
         if (path.Length > 1 && _nodes.Get(ParentOf(path), NodeRecord.Hash(ParentOf(path))) is NodeBox parent)
         {
-            parent.Children.Replace(path, hash, branch);
+            parent.Children.Replace(path, hash, box);
         }
 
-        return branch;
+        return box;
     }
 
     /// <summary>
