@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Coordination.Server.Configuration;
@@ -71,13 +72,10 @@ public sealed class SiloHost : IAsyncDisposable
             throw;
         }
 
-        // Port 0 means "any free port": pick one now so that the bound port is known without asking Kestrel.
-        var clientPort = options.ClientPort == 0 ? FreePort(options.ClientAddress) : options.ClientPort;
-        var adminPort = options.AdminPort == 0 ? FreePort(options.AdminAddress) : options.AdminPort;
         SiloCore core;
         try
         {
-            core = new SiloCore(options, loggerFactory.CreateLogger("Orleans.Coordination.Silo"), storage) { ClientPort = clientPort };
+            core = new SiloCore(options, loggerFactory.CreateLogger("Orleans.Coordination.Silo"), storage) { ClientPort = options.ClientPort };
         }
         catch
         {
@@ -95,13 +93,20 @@ public sealed class SiloHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
+        // Port 0 means "any free port": Kestrel binds it and the endpoint then holds the port it got (picking a free
+        // port first and binding it later would race with other processes doing the same).
+        ListenOptions? clientListen = null, adminListen = null;
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Parse(options.ClientAddress), clientPort, l => l.UseConnectionHandler<ClientConnectionHandler>());
+            k.Listen(IPAddress.Parse(options.ClientAddress), options.ClientPort, l =>
+            {
+                clientListen = l;
+                l.UseConnectionHandler<ClientConnectionHandler>();
+            });
             k.Limits.MaxConcurrentConnections = null;
             if (options.AdminEnabled)
             {
-                k.Listen(IPAddress.Parse(options.AdminAddress), adminPort);
+                k.Listen(IPAddress.Parse(options.AdminAddress), options.AdminPort, l => adminListen = l);
             }
 
             if (network is not null)
@@ -131,8 +136,8 @@ public sealed class SiloHost : IAsyncDisposable
             throw;
         }
 
-        host.ClientPort = clientPort;
-        host.AdminPort = options.AdminEnabled ? adminPort : 0;
+        host.ClientPort = core.ClientPort = clientListen!.IPEndPoint!.Port;
+        host.AdminPort = adminListen?.IPEndPoint?.Port ?? 0;
         loggerFactory.CreateLogger("Orleans.Coordination.Silo").LogInformation(
             network is null ? "Silo {Id} serving clients on {Address}:{Port}, data in {DataDir}" : "Silo {Id} listening for clients on {Address}:{Port}, data in {DataDir}; joining ensemble {Members}",
             options.ServerId, options.ClientAddress, host.ClientPort, Path.GetFullPath(options.DataDir), string.Join(",", options.Ensemble.Members));
@@ -216,12 +221,5 @@ public sealed class SiloHost : IAsyncDisposable
         });
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
-    }
-
-    private static int FreePort(string address)
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Parse(address), 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
